@@ -1,0 +1,36 @@
+"""Where data lives: ``--data-dir``, else ``$NASLIB_ZERO_DATA``, else a user cache folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+ENV_VAR = "NASLIB_ZERO_DATA"
+
+
+def data_root(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Return the data root folder.
+
+    Order: ``explicit`` (the CLI's ``--data-dir``), then the environment variable
+    ``NASLIB_ZERO_DATA``, then the user cache folder (``~/.cache/naslib-zero`` on Linux).
+    The folder is not created here; readers report which file is missing inside it.
+    """
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_cache_dir("naslib-zero"))
+
+
+def cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Folder for derived files (score caches, converted tables); created on demand."""
+    path = data_root(explicit) / ".naslib-zero-cache"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:  # read-only data folder: fall back to the user cache
+        path = Path(platformdirs.user_cache_dir("naslib-zero")) / "derived"
+        path.mkdir(parents=True, exist_ok=True)
+    return path
