@@ -113,3 +113,13 @@ def test_bad_arguments_raise():
         m.spearman([1, 2, 3], [1, 2])
     with pytest.raises(ValueError, match="fraction"):
         m.precision_at_top([1, 2, 3], [1, 2, 3], k=5)
+
+
+def test_pairwise_accuracy_by_hand_and_against_kendall(random_pairs):
+    # pairs: (0,1) right, (0,2) right, (1,2) wrong -> 2/3
+    assert m.pairwise_accuracy([1.0, 2.0, 0.0], [1.0, 2.0, 3.0]) == pytest.approx(1 / 3)
+    assert m.pairwise_accuracy([1.0, 2.0, 3.5], [1.0, 2.0, 3.0]) == 1.0
+    # score tie counts one half; truth tie is left out
+    assert m.pairwise_accuracy([1.0, 1.0, 2.0], [1.0, 2.0, 2.0]) == pytest.approx((0.5 + 1) / 2)
+    s, t = random_pairs  # no ties: accuracy = (tau + 1) / 2
+    assert m.pairwise_accuracy(s, t, chunk=64) == pytest.approx((m.kendall(s, t) + 1) / 2)

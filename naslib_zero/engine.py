@@ -1,0 +1,260 @@
+"""The shared-pass engine: every pass that a requested proxy needs runs once per (model, batch).
+
+Passes (the names proxies list in ``needs``):
+
+Shared forward/backward, planned together from the union of needs, on the caller's model in
+train mode (batch-statistics BN, as the reference implementations), float32:
+
+* ``activations`` -- one forward with hooks: NASWOT kernel of binary ReLU codes (float64),
+  number of ReLU calls, MACs per sample of Conv/Linear layers.
+* ``ce_grads`` -- dL/dW of the mean cross-entropy for every Conv/Linear weight (zeros where
+  a layer does not reach the loss), from the same forward.
+* ``layer_output_grads`` -- per Conv/Linear layer and output channel, Fisher's
+  0.5 * mean_n (sum_spatial a * dL/da)^2, collected during the ``ce_grads`` backward.
+* ``input_jacobian`` -- per-sample dy/dx of the summed logits, (B, C*H*W), same forward.
+* ``hessian_grad`` -- H g (Hessian of the loss times its gradient) per Conv/Linear weight, from
+  a double backward through the ``ce_grads`` graph (built with ``create_graph``).
+
+Dedicated passes register with :func:`register_pass` next to the proxy that uses them
+(synflow's float64 |W| copy, Zen's re-initialised copy, ZiCo's second batch) and run lazily,
+once, when first read. The caller's model is never changed: gradients are taken with
+``torch.autograd.grad`` (``.grad`` stays untouched), BN running statistics are restored
+afterwards, and passes that alter weights work on a copy.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from naslib_zero.errors import NaslibZeroError
+from naslib_zero.proxies.registry import ProxySpec
+
+SHARED_PASSES = frozenset(
+    {"activations", "ce_grads", "layer_output_grads", "input_jacobian", "hessian_grad"})
+_DEDICATED: dict[str, Callable[[Context], object]] = {}
+WEIGHTED = (nn.Conv2d, nn.Linear)
+
+
+class ShapeError(NaslibZeroError, ValueError):
+    """Model and batch do not fit together."""
+
+
+class ProxyWarning(UserWarning):
+    """A proxy could not score a network and returned its documented 'worst' value."""
+
+
+def register_pass(name: str) -> Callable[[Callable[[Context], object]], Callable]:
+    """Register a dedicated pass ``fn(ctx) -> result``; proxies read it as ``ctx[name]``."""
+
+    def wrap(fn: Callable[[Context], object]) -> Callable[[Context], object]:
+        if name in _DEDICATED or name in SHARED_PASSES:
+            raise ValueError(f"pass {name!r} is already registered")
+        _DEDICATED[name] = fn
+        return fn
+
+    return wrap
+
+
+@dataclass
+class Activations:
+    """What the hooks of the shared forward record."""
+
+    relu_kernel: torch.Tensor | None = None  # (B, B) float64, NASWOT's K
+    relu_calls: int = 0
+    macs: int = 0  # multiply-accumulates per sample, Conv2d + Linear
+
+
+@dataclass
+class Context:
+    """One (model, batch) and the results of the passes run on it; proxies read ``ctx[name]``."""
+
+    model: nn.Module
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    seed: int = 0
+    second_batch: tuple[torch.Tensor, torch.Tensor] | None = None
+    results: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def layers(self) -> list[nn.Module]:
+        """Conv2d and Linear modules in definition order: the layers per-weight scores use."""
+        return [m for m in self.model.modules() if isinstance(m, WEIGHTED)]
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        return [m.weight.detach() for m in self.layers]
+
+    @property
+    def num_classes(self) -> int:
+        return self.layers[-1].weight.shape[0] if self.layers else 0
+
+    def __getitem__(self, name: str) -> object:
+        if name not in self.results:
+            if name in SHARED_PASSES:
+                raise KeyError(f"shared pass {name!r} was not planned for this computation")
+            if name not in _DEDICATED:
+                raise KeyError(f"unknown pass {name!r}")
+            self.results[name] = _DEDICATED[name](self)
+        return self.results[name]
+
+
+# ------------------------------------------------------------------------------ shared pass
+
+
+def _activation_hooks(model: nn.Module, stats: Activations) -> list:
+    """Forward hooks filling ``stats`` (NASWOT kernel, ReLU calls, MACs)."""
+
+    def on_relu(module: nn.Module, inp: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
+        x = inp[0].detach().flatten(1)
+        # with codes s = +-1, K = x x^T + (1-x)(1-x)^T = (s s^T + D) / 2: one matmul
+        s = (x > 0).to(torch.float32) * 2 - 1
+        k = (s @ s.T + x.shape[1]).double() / 2
+        stats.relu_kernel = k if stats.relu_kernel is None else stats.relu_kernel + k
+        stats.relu_calls += 1
+
+    def on_weighted(module: nn.Module, inp: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
+        fan_in = module.weight[0].numel()  # in_channels / groups * kernel area, or in_features
+        stats.macs += out[0].numel() * fan_in
+
+    handles = [m.register_forward_hook(on_relu) for m in model.modules()
+               if isinstance(m, nn.ReLU)]
+    handles += [m.register_forward_hook(on_weighted) for m in model.modules()
+                if isinstance(m, WEIGHTED)]
+    return handles
+
+
+class _FisherCollector:
+    """Per-channel Fisher values from layer outputs and their gradients (foresight's fisher)."""
+
+    def __init__(self, layers: Sequence[nn.Module]) -> None:
+        self.values: list[torch.Tensor] = [torch.zeros(m.weight.shape[0]) for m in layers]
+        self.active = False
+        self.handles = [m.register_forward_hook(self._hook(i)) for i, m in enumerate(layers)]
+
+    def _hook(self, index: int):
+        def forward_hook(module: nn.Module, inp, out: torch.Tensor) -> None:
+            act = out.detach()
+
+            def grad_hook(grad: torch.Tensor) -> None:
+                if self.active:  # only the cross-entropy backward counts
+                    g = act * grad.detach()
+                    g_nk = g.sum(dim=tuple(range(2, g.dim()))) if g.dim() > 2 else g
+                    self.values[index] = self.values[index] + 0.5 * g_nk.pow(2).mean(0)
+
+            if out.requires_grad:
+                out.register_hook(grad_hook)
+
+        return forward_hook
+
+
+def _run_shared(ctx: Context, needs: set[str]) -> None:
+    """One forward and the backward passes that ``needs`` asks for."""
+    model, layers = ctx.model, ctx.layers
+    weights = [m.weight for m in layers]
+    stats = Activations()
+    handles = _activation_hooks(model, stats) if "activations" in needs else []
+    fisher = _FisherCollector(layers) if "layer_output_grads" in needs else None
+    if fisher:
+        handles += fisher.handles
+    want_grads = bool(needs & {"ce_grads", "layer_output_grads", "hessian_grad"})
+    want_jacobian = "input_jacobian" in needs
+    x = ctx.inputs.detach().clone().requires_grad_(want_jacobian)
+    try:
+        logits = _forward(model, x, ctx.targets)
+    finally:
+        for h in handles:
+            h.remove()
+    ctx.results["activations"] = stats
+    if want_jacobian:
+        (jac,) = torch.autograd.grad(logits.sum(), x, retain_graph=want_grads)
+        ctx.results["input_jacobian"] = jac.detach().flatten(1)
+    if not want_grads:
+        return
+    loss = F.cross_entropy(logits, ctx.targets)
+    create_graph = "hessian_grad" in needs
+    if fisher:
+        fisher.active = True
+    grads = torch.autograd.grad(loss, weights, create_graph=create_graph, allow_unused=True)
+    if fisher:
+        fisher.active = False
+        ctx.results["layer_output_grads"] = fisher.values
+    ctx.results["ce_grads"] = [
+        torch.zeros_like(w) if g is None else g.detach() for w, g in zip(weights, grads)]
+    if create_graph:
+        z = sum((g.detach() * g).sum() for g in grads if g is not None and g.requires_grad)
+        hg = torch.autograd.grad(z, weights, allow_unused=True) if torch.is_tensor(z) else []
+        hg = list(hg) or [None] * len(weights)
+        ctx.results["hessian_grad"] = [
+            torch.zeros_like(w) if h is None else h.detach() for w, h in zip(weights, hg)]
+
+
+def _forward(model: nn.Module, x: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Forward with clear errors for a model and batch that do not fit together."""
+    try:
+        logits = model(x)
+    except (RuntimeError, ValueError) as err:
+        raise ShapeError(f"model forward failed on inputs of shape {tuple(x.shape)}: {err}") \
+            from err
+    if logits.dim() != 2 or logits.shape[0] != x.shape[0]:
+        raise ShapeError(f"model must return logits of shape (batch, classes); got "
+                         f"{tuple(logits.shape)} for a batch of {x.shape[0]}")
+    if targets.numel() and int(targets.max()) >= logits.shape[1]:
+        raise ShapeError(f"label {int(targets.max())} out of range for a model with "
+                         f"{logits.shape[1]} outputs")
+    return logits
+
+
+# ------------------------------------------------------------------------------ entry point
+
+
+def _check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
+    if not torch.is_tensor(inputs) or inputs.dim() != 4 or not inputs.is_floating_point():
+        raise ShapeError("inputs must be a float tensor of shape (batch, channels, height, "
+                         f"width); got {getattr(inputs, 'shape', type(inputs).__name__)}")
+    if not torch.is_tensor(targets) or targets.dim() != 1 or targets.shape[0] != inputs.shape[0]:
+        raise ShapeError(f"targets must be a 1-D integer tensor of length {inputs.shape[0]}; "
+                         f"got {getattr(targets, 'shape', type(targets).__name__)}")
+    if targets.is_floating_point():
+        raise ShapeError("targets must hold integer class labels")
+    if inputs.shape[0] < 2:
+        raise ShapeError("a batch needs at least 2 samples (batch statistics, correlations)")
+
+
+def run_proxies(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
+                specs: Sequence[ProxySpec], seed: int = 0, *,
+                second_batch: tuple[torch.Tensor, torch.Tensor] | None = None,
+                ) -> dict[str, float]:
+    """Run the passes that ``specs`` need, once each, and evaluate every proxy.
+
+    The public entry point is :func:`naslib_zero.proxies.compute`, which resolves names.
+    """
+    _check_batch(inputs, targets)
+    needs = set().union(*(s.needs for s in specs)) if specs else set()
+    ctx = Context(model, inputs, targets.long(), seed, second_batch)
+    was_training = model.training
+    buffers = {k: v.clone() for k, v in model.state_dict().items() if k.endswith(
+        ("running_mean", "running_var", "num_batches_tracked"))}
+    try:
+        model.train()
+        if needs & SHARED_PASSES:
+            _run_shared(ctx, needs & SHARED_PASSES)
+        return {spec.name: _guard(spec.name, spec.fn(ctx), spec.worst) for spec in specs}
+    finally:
+        model.load_state_dict(buffers, strict=False)
+        model.train(was_training)
+
+
+def _guard(name: str, value: float, worst: float) -> float:
+    value = float(value)
+    if math.isnan(value):
+        warnings.warn(f"{name}: the network could not be scored (NaN); reported as {worst}",
+                      ProxyWarning, stacklevel=3)
+        return worst
+    return value
