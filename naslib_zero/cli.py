@@ -1,0 +1,254 @@
+"""The ``naslib-zero`` command line.
+
+Each sub-command is a function decorated with :func:`command`, which records its name, help
+text and argument setup. ``main`` parses, runs the command, and turns the toolkit's own errors
+(:class:`~naslib_zero.errors.NaslibZeroError`) into one readable line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from naslib_zero import __version__, progress
+from naslib_zero.errors import DataNotFoundError, NaslibZeroError
+
+Handler = Callable[[argparse.Namespace], int | None]
+Setup = Callable[[argparse.ArgumentParser], None]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    setup: Setup
+    run: Handler
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help: str, setup: Setup = lambda parser: None):
+    """Register the decorated function as the sub-command ``name``."""
+
+    def wrap(run: Handler) -> Handler:
+        COMMANDS[name] = Command(name, help, setup, run)
+        return run
+
+    return wrap
+
+
+def add_space_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--space", default="nb201", help="search space name (default: nb201)")
+
+
+# --------------------------------------------------------------------------------- commands
+
+
+@command("spaces", "list the registered search spaces")
+def run_spaces(args: argparse.Namespace) -> None:
+    from search_spaces import get_space, list_spaces
+
+    for name in list_spaces():
+        size = get_space(name).size()
+        print(f"{name}\t{size if size is not None else 'unbounded'} architectures")
+
+
+def setup_info(parser: argparse.ArgumentParser) -> None:
+    add_space_argument(parser)
+    parser.add_argument("--arch", required=True,
+                        help="architecture string, or an integer index in the official order")
+
+
+@command("info", "describe one architecture: canonical form, index, size, accuracies", setup_info)
+def run_info(args: argparse.Namespace) -> None:
+    from naslib_zero.tables import list_tables, load_ground_truth
+    from search_spaces import get_space
+
+    space = get_space(args.space)
+    arch = space.from_index(int(args.arch)) if args.arch.isdigit() else space.from_str(args.arch)
+    model = space.to_model(arch, num_classes=10)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"arch       {space.to_str(arch)}")
+    print(f"canonical  {space.to_str(space.canonical(arch))}")
+    print(f"index      {space.index(arch)}")
+    print(f"params     {params / 1e6:.6f} M (10 classes)")
+    for info in list_tables(args.space):
+        label = f"{info.metric:<5} {info.dataset:<15}"
+        try:
+            table = load_ground_truth(args.space, info.dataset, info.metric,
+                                      data_dir=args.data_dir)
+        except DataNotFoundError:
+            print(f"{label} (not found: {info.file} under the data folder)")
+            continue
+        print(f"{label} {table.lookup(space.index(arch)):.4f} %")
+
+
+def setup_score(parser: argparse.ArgumentParser) -> None:
+    add_space_argument(parser)
+    parser.add_argument("--proxies", default="all",
+                        help="'all', or a comma list of names / wildcards (default: all)")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--sample", type=int, help="score N distinct random architectures")
+    which.add_argument("--archs", help="file with one architecture string per line")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the sample and of the weight initialisation (default: 0)")
+    parser.add_argument("--dataset", default="cifar10",
+                        help="cifar10, cifar100, ImageNet16-120 or synthetic (default: cifar10)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--data-seed", type=int, default=None,
+                        help="draw the batch at random with this seed (default: first images)")
+    parser.add_argument("--out", default="scores.csv", help="output CSV (default: scores.csv)")
+    parser.add_argument("--cache", default=None,
+                        help="SQLite score cache (default: in the data folder's cache)")
+
+
+def read_arch_file(space, path: str) -> list:
+    """Architectures from a file, one string per line; blank lines and # comments skipped."""
+    from naslib_zero.errors import DataNotFoundError, InvalidArchitectureError
+
+    file = Path(path)
+    if not file.is_file():
+        raise DataNotFoundError(f"architecture file not found: {file}")
+    archs = []
+    for number, line in enumerate(file.read_text().splitlines(), start=1):
+        text = line.split("#", 1)[0].strip()
+        if text:
+            try:
+                archs.append(space.from_str(text))
+            except InvalidArchitectureError as err:
+                raise InvalidArchitectureError(f"{file}:{number}: {err}") from None
+    if not archs:
+        raise InvalidArchitectureError(f"{file} holds no architecture")
+    return archs
+
+
+def sample_archs(space, n: int, seed: int) -> list:
+    """``n`` distinct architectures: for finite spaces exactly
+    ``numpy.random.RandomState(seed).choice(size, n, replace=False)`` in official order."""
+    import numpy as np
+
+    from naslib_zero.errors import InvalidArgumentError
+
+    size = space.size()
+    if n <= 0 or (size is not None and n > size):
+        raise InvalidArgumentError(f"--sample must be in 1..{size}, got {n}")
+    if size is not None:
+        return [space.from_index(int(i))
+                for i in np.random.RandomState(seed).choice(size, n, replace=False)]
+    rng, seen = np.random.default_rng(seed), {}
+    while len(seen) < n:
+        arch = space.sample(rng)
+        seen.setdefault(space.to_str(arch), arch)
+    return list(seen.values())
+
+
+@command("score", "score architectures with zero-cost proxies", setup_score)
+def run_score(args: argparse.Namespace) -> None:
+    import json
+    import math
+
+    from naslib_zero.data import synthetic_batch
+    from naslib_zero.evaluation import write_scores
+    from naslib_zero.paths import cache_dir
+    from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches, score_architectures
+    from search_spaces import get_space
+
+    space = get_space(args.space)
+    archs = sample_archs(space, args.sample, args.seed) if args.sample else \
+        read_arch_file(space, args.archs)
+    settings = BatchSettings(args.dataset, args.batch_size, args.data_seed)
+    if args.dataset == "synthetic":
+        batch = synthetic_batch("gaussian", args.batch_size, seed=args.data_seed or 0)
+        second = synthetic_batch("gaussian", args.batch_size, seed=(args.data_seed or 0) + 1)
+    else:
+        batch, second = load_batches(settings, args.data_dir)
+    cache = ScoreCache(args.cache or cache_dir(args.data_dir) / "scores.sqlite")
+    try:
+        run = score_architectures(space, archs, args.proxies, batch, second_batch=second,
+                                  seed=args.seed, settings=settings, cache=cache)
+    finally:
+        cache.close()
+    write_scores(args.out, [space.to_str(a) for a in archs], run.scores)
+    worst = {n: sum(1 for v in vals if math.isinf(v)) for n, vals in run.scores.items()}
+    meta = {"space": args.space, "settings": vars(settings) | {"seed": args.seed},
+            "batch_hash": batch.hash, "architectures": len(archs),
+            "scored_now": run.computed, "seconds": round(run.seconds, 3),
+            "unscorable (reported as worst, -inf)": worst}
+    Path(f"{args.out}.json").write_text(json.dumps(meta, indent=2))
+    print(f"wrote {args.out} ({len(archs)} architectures, {len(run.proxies)} proxies; "
+          f"{run.computed} scored now, the rest from the cache) in {run.seconds:.1f} s")
+    flagged = {n: c for n, c in worst.items() if c}
+    if flagged:
+        print(f"unscorable networks (reported as -inf): {flagged}")
+
+
+def setup_evaluate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scores", help="CSV written by 'naslib-zero score'")
+    add_space_argument(parser)
+    parser.add_argument("--dataset", default="cifar10")
+    parser.add_argument("--metric", default="test", help="test or val (default: test)")
+    parser.add_argument("--plots", default=None,
+                        help="folder for scatter plots (default: <scores>_plots)")
+
+
+@command("evaluate", "rank correlation of proxy scores with benchmark accuracy",
+         setup_evaluate)
+def run_evaluate(args: argparse.Namespace) -> None:
+    from naslib_zero.evaluation import (
+        evaluate_scores,
+        format_report,
+        read_scores,
+        scatter_plots,
+    )
+    from naslib_zero.tables import load_ground_truth
+
+    archs, scores = read_scores(args.scores)
+    table = load_ground_truth(args.space, args.dataset, args.metric, data_dir=args.data_dir)
+    truth = table.lookup_many(archs)
+    print(f"{len(archs)} architectures; ground truth: {table.description}")
+    print(format_report(evaluate_scores(scores, truth)))
+    folder = args.plots or str(Path(args.scores).with_suffix("")) + "_plots"
+    written = scatter_plots(scores, truth, table, folder)
+    print(f"wrote {len(written)} scatter plots to {folder}/")
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="naslib-zero", description="Zero-cost neural architecture search toolkit.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--data-dir", default=None,
+                        help="data folder (default: $NASLIB_ZERO_DATA, else the user cache)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    common = argparse.ArgumentParser(add_help=False)  # the same options after the command
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for cmd in COMMANDS.values():
+        cmd.setup(sub.add_parser(cmd.name, help=cmd.help, description=cmd.help,
+                                 parents=[common]))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    progress.set_enabled(not args.quiet)
+    try:
+        return COMMANDS[args.command].run(args) or 0
+    except NaslibZeroError as err:
+        print(f"naslib-zero: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("naslib-zero: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Score many architectures: canonical de-duplication, a resumable SQLite cache, progress.
+
+Architectures that compute the same function (same ``space.canonical``) are scored once, on
+the canonical representative's model. Every result is committed to the cache as soon as it
+is computed, keyed by (space, canonical architecture, proxy, settings, batch hash, seed), so
+an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from naslib_zero.data import Batch, get_batch
+from naslib_zero.progress import progress
+from naslib_zero.proxies import compute
+from naslib_zero.proxies.registry import get_proxy, resolve
+from search_spaces.base import Arch, SearchSpace
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Which minibatch the proxies see. ``data_seed=None``: the first images of the split."""
+
+    dataset: str = "cifar10"
+    batch_size: int = 64
+    data_seed: int | None = None
+    balanced: bool = False
+    split: str = "train"
+
+
+def load_batches(settings: BatchSettings, data_dir: str | Path | None = None,
+                 ) -> tuple[Batch, Batch]:
+    """The scoring batch and a second, disjoint one of the same size (ZiCo's second batch)."""
+    both = get_batch(settings.dataset, settings.split, 2 * settings.batch_size,
+                     seed=settings.data_seed, balanced=settings.balanced, data_dir=data_dir)
+    n = settings.batch_size
+    first = Batch(both.inputs[:n].contiguous(), both.targets[:n].contiguous(),
+                  both.dataset, both.num_classes)
+    second = Batch(both.inputs[n:].contiguous(), both.targets[n:].contiguous(),
+                   both.dataset, both.num_classes)
+    return first, second
+
+
+def build_model(space: SearchSpace, arch: Arch, num_classes: int, seed: int) -> torch.nn.Module:
+    """The space's model for ``arch``, initialised from ``seed`` without touching global RNG."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return space.to_model(arch, num_classes=num_classes)
+
+
+class ScoreCache:
+    """SQLite store of proxy values; safe to interrupt (each architecture is one commit)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path)
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS scores (space TEXT, arch TEXT, proxy TEXT, "
+            "settings TEXT, batch TEXT, seed INTEGER, value REAL, seconds REAL, "
+            "PRIMARY KEY (space, arch, proxy, settings, batch, seed))")
+
+    def get(self, key: tuple, proxies: Sequence[str]) -> dict[str, float]:
+        rows = self.db.execute(
+            f"SELECT proxy, value FROM scores WHERE space=? AND arch=? AND settings=? AND "
+            f"batch=? AND seed=? AND proxy IN ({','.join('?' * len(proxies))})",
+            (*key, *proxies)).fetchall()
+        return dict(rows)
+
+    def put(self, key: tuple, values: dict[str, float], seconds: float) -> None:
+        space, arch, settings, batch, seed = key
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(space, arch, p, settings, batch, seed, v, seconds)
+                 for p, v in values.items()])
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def settings_key(settings: BatchSettings, proxies: Sequence[str]) -> str:
+    """Hash of everything besides the batch content that can change a score."""
+    payload = {"batch": asdict(settings),
+               "proxies": {p: get_proxy(p).settings() for p in proxies}}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class ScoreRun:
+    """Scores of a list of architectures and how they were obtained."""
+
+    archs: list[Arch]
+    proxies: list[str]
+    scores: dict[str, list[float]]
+    computed: int  # canonical architectures scored in this run (the rest came from the cache)
+    seconds: float
+
+
+def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str | Sequence[str],
+                        batch: Batch, *, second_batch: Batch | None = None, seed: int = 0,
+                        settings: BatchSettings | None = None,
+                        cache: ScoreCache | None = None) -> ScoreRun:
+    """Score every architecture with every proxy (cached, de-duplicated by canonical form)."""
+    names = resolve(proxies)
+    settings = settings or BatchSettings(dataset=batch.dataset, batch_size=len(batch))
+    skey = settings_key(settings, names)
+    extra = (second_batch.inputs, second_batch.targets) if second_batch is not None else None
+    memo: dict[str, dict[str, float]] = {}
+    computed, start = 0, time.perf_counter()
+    for arch in progress(archs, total=len(archs), desc="scoring"):
+        rep = space.canonical(arch)
+        rep_str = space.to_str(rep)
+        if rep_str not in memo:
+            key = (space.name, rep_str, skey, batch.hash, seed)
+            values = cache.get(key, names) if cache else {}
+            missing = [n for n in names if n not in values]
+            if missing:
+                t0 = time.perf_counter()
+                model = build_model(space, rep, batch.num_classes, seed)
+                new = compute(model, batch.inputs, batch.targets, missing, seed,
+                              second_batch=extra)
+                if cache:
+                    cache.put(key, new, time.perf_counter() - t0)
+                values.update(new)
+                computed += 1
+            memo[rep_str] = values
+    scores = {n: [memo[space.to_str(space.canonical(a))][n] for a in archs] for n in names}
+    return ScoreRun(list(archs), names, scores, computed, time.perf_counter() - start)
