@@ -173,8 +173,10 @@ def _run_shared(ctx: Context, needs: set[str]) -> None:
             h.remove()
     ctx.results["activations"] = stats
     if want_jacobian:
-        (jac,) = torch.autograd.grad(logits.sum(), x, retain_graph=want_grads)
-        ctx.results["input_jacobian"] = jac.detach().flatten(1)
+        (jac,) = torch.autograd.grad(logits.sum(), x, retain_graph=want_grads,
+                                     allow_unused=True)  # None: output ignores the input
+        jac = torch.zeros_like(x) if jac is None else jac.detach()
+        ctx.results["input_jacobian"] = jac.flatten(1)
     if not want_grads:
         return
     loss = F.cross_entropy(logits, ctx.targets)
