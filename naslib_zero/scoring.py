@@ -108,7 +108,8 @@ class ScoreRun:
 def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str | Sequence[str],
                         batch: Batch, *, second_batch: Batch | None = None, seed: int = 0,
                         settings: BatchSettings | None = None,
-                        cache: ScoreCache | None = None) -> ScoreRun:
+                        cache: ScoreCache | None = None, show_progress: bool = True,
+                        ) -> ScoreRun:
     """Score every architecture with every proxy (cached, de-duplicated by canonical form)."""
     names = resolve(proxies)
     settings = settings or BatchSettings(dataset=batch.dataset, batch_size=len(batch))
@@ -116,7 +117,8 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
     extra = (second_batch.inputs, second_batch.targets) if second_batch is not None else None
     memo: dict[str, dict[str, float]] = {}
     computed, start = 0, time.perf_counter()
-    for arch in progress(archs, total=len(archs), desc="scoring"):
+    items = progress(archs, total=len(archs), desc="scoring") if show_progress else archs
+    for arch in items:
         rep = space.canonical(arch)
         rep_str = space.to_str(rep)
         if rep_str not in memo:
