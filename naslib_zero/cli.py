@@ -216,6 +216,40 @@ def run_evaluate(args: argparse.Namespace) -> None:
     print(f"wrote {len(written)} scatter plots to {folder}/")
 
 
+def setup_search(parser: argparse.ArgumentParser) -> None:
+    add_space_argument(parser)
+    parser.add_argument("--dataset", default="cifar10",
+                        help="ground-truth dataset, also the proxies' batch (default: cifar10)")
+    parser.add_argument("--strategy", default="re", help="rs, re, rl, predictor or nsga2")
+    parser.add_argument("--proxy", default=None,
+                        help="proxy for warm-start / move / zero-shot: a name, 'vote', "
+                             "'vote:a,b,c' or 'rank:a,b'")
+    parser.add_argument("--warmup", type=int, default=0, metavar="N",
+                        help="warm-start from N proxy-scored random architectures (e.g. 3000)")
+    parser.add_argument("--move", action="store_true", help="prune proposals with the proxy")
+    parser.add_argument("--zero-shot", action="store_true",
+                        help="the proxy is the objective: no ground truth is queried")
+    parser.add_argument("--budget", type=int, default=300,
+                        help="ground-truth queries (proxy evaluations with --zero-shot)")
+    parser.add_argument("--seeds", type=int, default=10, help="number of seeds 0..N-1")
+    parser.add_argument("--proxy-data", default=None,
+                        help="batch for the proxies: 'synthetic' for data-free inputs "
+                             "(default: the --dataset images)")
+    parser.add_argument("--scores", default=None,
+                        help="precomputed score CSV to read proxy values from")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--cache", default=None, help="SQLite score cache")
+    parser.add_argument("--out", default="search_out", help="output folder")
+
+
+@command("search", "run a (zero-cost assisted) architecture search over many seeds",
+         setup_search)
+def run_search_command(args: argparse.Namespace) -> None:
+    from naslib_zero.search_command import search
+
+    search(args)
+
+
 # ------------------------------------------------------------------------------------ main
 
 

@@ -1,0 +1,112 @@
+"""``naslib-zero search``: build oracle and proxy scorer from the arguments, run the seeds,
+write ``trajectories.csv``, ``summary.json``, ``best_vs_queries.png`` (and ``pareto.csv``)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from naslib_zero.data import DATASETS, resolve_dataset, synthetic_batch
+from naslib_zero.errors import DataNotFoundError, InvalidArgumentError
+from naslib_zero.paths import cache_dir
+from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches
+from naslib_zero.tables import GroundTruth, load_ground_truth
+from search_spaces import get_space
+from strategies.experiment import (
+    SearchConfig,
+    best_curves,
+    plot_best_vs_queries,
+    run_seeds,
+    summarize,
+    write_trajectories,
+)
+from strategies.oracle import TableOracle
+from strategies.zero_cost import ProxyScorer, parse_proxy
+
+
+def _scorer_factory(args: argparse.Namespace, space, num_classes: int):
+    if not args.proxy:
+        if args.warmup or args.move or args.zero_shot:
+            raise InvalidArgumentError("--warmup, --move and --zero-shot need --proxy")
+        return None
+    if args.zero_shot and parse_proxy(args.proxy)[0] != "single":
+        raise InvalidArgumentError("zero-shot search needs one proxy (ensembles are relative)")
+    if args.scores:
+        return lambda: ProxyScorer(space, args.proxy, table=args.scores)
+    if args.proxy_data == "synthetic":
+        batch = synthetic_batch("gaussian", args.batch_size, num_classes=num_classes, seed=0)
+        second = synthetic_batch("gaussian", args.batch_size, num_classes=num_classes, seed=1)
+    else:
+        batch, second = load_batches(BatchSettings(args.dataset, args.batch_size),
+                                     args.data_dir)
+    cache = ScoreCache(args.cache or cache_dir(args.data_dir) / "scores.sqlite")
+    return lambda: ProxyScorer(space, args.proxy, batch, second_batch=second, cache=cache)
+
+
+def _table(args: argparse.Namespace) -> GroundTruth | None:
+    try:
+        return load_ground_truth(args.space, args.dataset, "test", data_dir=args.data_dir)
+    except DataNotFoundError:
+        if args.zero_shot:  # the search itself needs no ground truth
+            return None
+        raise
+
+
+def search(args: argparse.Namespace) -> None:
+    space = get_space(args.space)
+    table = _table(args)
+    num_classes = DATASETS[resolve_dataset(args.dataset)].num_classes
+    make_scorer = _scorer_factory(args, space, num_classes)
+    config = SearchConfig(args.strategy, args.budget, args.warmup, args.move, args.zero_shot)
+    oracle = TableOracle(space, table) if table is not None else None
+    results = run_seeds(space, config, range(args.seeds), oracle, make_scorer)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_trajectories(out / "trajectories.csv", results)
+    summary: dict[str, object] = {"config": config.label, "space": args.space,
+                                  "dataset": args.dataset, "proxy": args.proxy}
+    if args.zero_shot:
+        summary |= _zero_shot_report(space, results, table)
+    else:
+        summary |= summarize(results, top_threshold=float(np.percentile(table.values, 99)))
+    ylabel = f"best {args.proxy} score so far" if args.zero_shot else \
+        f"best {args.dataset} test accuracy so far (%)"
+    plot_best_vs_queries({config.label: best_curves(results)}, out / "best_vs_queries.png",
+                         ylabel)
+    if args.strategy == "nsga2":
+        _write_pareto(out / "pareto.csv", space, results)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
+    print(json.dumps(summary, indent=2, default=float))
+    print(f"wrote {out}/trajectories.csv, summary.json, best_vs_queries.png")
+
+
+def _zero_shot_report(space, results, table: GroundTruth | None) -> dict[str, object]:
+    """Each seed's top architectures by proxy, with their accuracy when a table is present."""
+    report = []
+    for r in results:
+        top = sorted(r.queries, key=lambda q: q.value, reverse=True)[:5]
+        rows = [{"arch": q.arch, "proxy": q.value} for q in top]
+        if table is not None:
+            for row in rows:
+                row["accuracy"] = table.lookup(space.index(space.from_str(row["arch"])))
+        report.append({"seed": r.seed, "top": rows})
+    summary: dict[str, object] = {"top_architectures": report}
+    if table is not None:
+        best = [seed["top"][0]["accuracy"] for seed in report]
+        summary["accuracy_of_best_by_proxy_median"] = float(np.median(best))
+        summary["space_best_accuracy"] = float(np.max(table.values))
+    return summary
+
+
+def _write_pareto(path: Path, space, results) -> None:
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["seed", "arch", "value", "cost"])
+        for r in results:
+            for arch, value, cost in r.strategy.pareto_front():
+                writer.writerow([r.seed, space.to_str(arch), value, cost])
