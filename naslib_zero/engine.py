@@ -213,6 +213,16 @@ def _forward(model: nn.Module, x: torch.Tensor, targets: torch.Tensor) -> torch.
     return logits
 
 
+def ce_weight_grads(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
+                    layers: Sequence[nn.Module]) -> list[torch.Tensor]:
+    """dL/dW of the mean cross-entropy for each layer's weight (zeros where a layer does not
+    reach the loss), for passes that need gradients of another batch."""
+    weights = [m.weight for m in layers]
+    loss = F.cross_entropy(_forward(model, inputs, targets), targets)
+    grads = torch.autograd.grad(loss, weights, allow_unused=True)
+    return [torch.zeros_like(w) if g is None else g.detach() for w, g in zip(weights, grads)]
+
+
 # ------------------------------------------------------------------------------ entry point
 
 

@@ -95,7 +95,8 @@ def summarize(results: Sequence[SearchResult], *, top_threshold: float | None = 
     if top_threshold is not None:
         hits = queries_to_reach(results, top_threshold)
         summary["top1%_threshold"] = top_threshold
-        summary["queries_to_top1%_median"] = float(np.median(hits))
+        median = float(np.median(hits))  # inf when most seeds never got there
+        summary["queries_to_top1%_median"] = median if math.isfinite(median) else None
         summary["reached_top1%"] = int(np.isfinite(hits).sum())
     summary["proxy_evals_median"] = float(np.median([r.queries[-1].proxy_evals for r in results]))
     summary["repeats_median"] = float(np.median([r.repeats for r in results]))

@@ -17,9 +17,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from naslib_zero.engine import WEIGHTED, Context
+from naslib_zero.engine import WEIGHTED, Context, ce_weight_grads
 from naslib_zero.proxies.registry import proxy
 
 DEFAULT_INTERVAL = (1e-4, 5e-4)
@@ -117,14 +116,6 @@ def choose_interval(fractions: Sequence[np.ndarray], edges: Sequence[float],
     return float(edges[best]), float(edges[best + 1])
 
 
-def _ce_grads(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
-              layers: Sequence[nn.Module]) -> list[torch.Tensor]:
-    weights = [m.weight for m in layers]
-    loss = F.cross_entropy(model.train()(inputs), targets)
-    grads = torch.autograd.grad(loss, weights, allow_unused=True)
-    return [torch.zeros_like(w) if g is None else g for w, g in zip(weights, grads)]
-
-
 def calibrate_sweet_interval(space, archs: Sequence, batch, bins: Sequence[float] = DEFAULT_EDGES,
                              seed: int = 0, *, top: int = 3, num_classes: int | None = None,
                              groups: Groups = cell_groups) -> tuple[float, float]:
@@ -154,7 +145,7 @@ def calibrate_sweet_interval(space, archs: Sequence, batch, bins: Sequence[float
         model = build_model(space, arch, num_classes, seed)
         grouped = groups(model)
         flat = [m for group in grouped for m in group]
-        grads = iter(_ce_grads(model, inputs, targets, flat))
+        grads = iter(ce_weight_grads(model.train(), inputs, targets, flat))
         fractions.append(bin_fractions([[next(grads) for _ in g] for g in grouped], bins))
     if not fractions:
         raise ValueError("calibrate_sweet_interval needs at least one architecture")

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from naslib_zero.engine import Context, _check_batch, _forward, register_pass
+from naslib_zero.engine import Context, _check_batch, ce_weight_grads, register_pass
 from naslib_zero.proxies.registry import proxy
 
 GradBatch = Sequence[torch.Tensor | np.ndarray]
@@ -46,14 +45,6 @@ def _flat(grad: torch.Tensor | np.ndarray) -> np.ndarray:
     return np.asarray(grad, dtype=np.float64).reshape(-1)
 
 
-def _ce_grads(ctx: Context, inputs: torch.Tensor, targets: torch.Tensor) -> list[torch.Tensor]:
-    """dL/dW of the mean cross-entropy for every Conv/Linear weight (train mode, autograd.grad)."""
-    weights = [m.weight for m in ctx.layers]
-    loss = F.cross_entropy(_forward(ctx.model, inputs, targets), targets)
-    grads = torch.autograd.grad(loss, weights, allow_unused=True)
-    return [torch.zeros_like(w) if g is None else g.detach() for w, g in zip(weights, grads)]
-
-
 @register_pass("zico_grads")
 def zico_pass(ctx: Context) -> list[list[torch.Tensor]]:
     """Per-batch CE gradients: the shared ``ce_grads`` of ``ctx.inputs`` and those of
@@ -61,10 +52,12 @@ def zico_pass(ctx: Context) -> list[list[torch.Tensor]]:
     if ctx.second_batch is None:
         half = ctx.inputs.shape[0] // 2
         x, y = ctx.inputs.detach(), ctx.targets
-        return [_ce_grads(ctx, x[:half], y[:half]), _ce_grads(ctx, x[half:], y[half:])]
+        return [ce_weight_grads(ctx.model, x[:half], y[:half], ctx.layers),
+                ce_weight_grads(ctx.model, x[half:], y[half:], ctx.layers)]
     inputs, targets = ctx.second_batch
     _check_batch(inputs, targets)
-    return [ctx["ce_grads"], _ce_grads(ctx, inputs.detach(), targets.long())]
+    return [ctx["ce_grads"],
+            ce_weight_grads(ctx.model, inputs.detach(), targets.long(), ctx.layers)]
 
 
 @proxy("zico", needs=["ce_grads", "zico_grads"], uses_labels=True,

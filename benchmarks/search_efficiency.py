@@ -1,0 +1,114 @@
+"""Sample efficiency of search strategies with and without zero-cost warm-start / move proposal.
+
+The protocol of the zero-cost proxies paper (Abdelfattah et al., ICLR 2021): NB201, budget 300
+ground-truth queries, aging evolution with population 64 and tournament 10, warm-up pool of
+3,000 architectures, synflow (computed for real, data-free, through the score cache), 50 seeds.
+
+    python benchmarks/search_efficiency.py --datasets cifar100,cifar10 --seeds 50 \\
+        --configs re,re+w,re+m --data-dir ../shared/data
+
+Prints, per dataset and configuration, the median (and IQR) best test accuracy after 50 and
+100 queries and the median number of queries to reach the top 1 % of the space, with the
+checks "RE+W and RE+M beat RE"; writes JSON and a best-vs-queries plot per dataset to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from naslib_zero.data import DATASETS, resolve_dataset, synthetic_batch
+from naslib_zero.scoring import ScoreCache
+from naslib_zero.tables import load_ground_truth
+from search_spaces import get_space
+from strategies.experiment import (
+    SearchConfig,
+    best_curves,
+    plot_best_vs_queries,
+    run_seeds,
+    summarize,
+)
+from strategies.oracle import TableOracle
+from strategies.zero_cost import ProxyScorer
+
+
+def parse_config(text: str, budget: int, warmup: int) -> SearchConfig:
+    """``re``, ``re+w``, ``re+m``, ``re+w+m`` (any strategy name) -> a SearchConfig."""
+    name, *flags = text.lower().split("+")
+    return SearchConfig(name, budget, warmup if "w" in flags else 0, "m" in flags)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default="cifar100,cifar10")
+    parser.add_argument("--configs", default="re,re+w,re+m")
+    parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--budget", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=3000)
+    parser.add_argument("--proxy", default="synflow")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--cache", default="runs/search.sqlite")
+    parser.add_argument("--out", default="runs/search_efficiency")
+    args = parser.parse_args()
+
+    space = get_space("nb201")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = ScoreCache(args.cache)
+    report: dict[str, dict] = {}
+    for dataset in args.datasets.split(","):
+        table = load_ground_truth("nb201", dataset, "test", data_dir=args.data_dir)
+        threshold = float(np.percentile(table.values, 99))
+        classes = DATASETS[resolve_dataset(dataset)].num_classes
+        batch = synthetic_batch("gaussian", 64, num_classes=classes, seed=0)
+        scorer = ProxyScorer(space, args.proxy, batch, cache=cache)
+
+        def fresh_scorer(s: ProxyScorer = scorer) -> ProxyScorer:
+            s.evaluations = 0  # one shared memo, a count per seed
+            return s
+
+        curves, report[dataset] = {}, {}
+        for text in args.configs.split(","):
+            config = parse_config(text, args.budget, args.warmup)
+            results = run_seeds(space, config, range(args.seeds), TableOracle(space, table),
+                                fresh_scorer)
+            curves[config.label] = best_curves(results)
+            report[dataset][config.label] = summarize(results, top_threshold=threshold,
+                                                      checkpoints=(50, 100, args.budget))
+        plot_best_vs_queries(curves, out / f"best_vs_queries_{dataset}.png",
+                             f"best {dataset} test accuracy so far (%)")
+    cache.close()
+    (out / "summary.json").write_text(json.dumps(report, indent=2, default=float))
+    print_table(report)
+
+
+def print_table(report: dict[str, dict]) -> None:
+    print("| dataset | config | best@50 median (IQR) | best@100 median (IQR) | "
+          "queries to top 1% (median) | seeds reaching it | proxy evals (median) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for dataset, rows in report.items():
+        for label, s in rows.items():
+            cells = [f"{s[k]['median']:.2f} ({s[k]['q25']:.2f}-{s[k]['q75']:.2f})"
+                     for k in ("best@50", "best@100")]
+            q = s["queries_to_top1%_median"]
+            print(f"| {dataset} | {label} | {cells[0]} | {cells[1]} | "
+                  f"{'not reached' if q is None else int(q)} | {s['reached_top1%']}/{s['seeds']} "
+                  f"| {int(s['proxy_evals_median'])} |")
+        base = rows.get("RE")
+        for label in ("RE+W", "RE+M"):
+            if base is None or label not in rows:
+                continue
+            s = rows[label]
+            wins = [s[k]["median"] > base[k]["median"] for k in ("best@50", "best@100")]
+            fewer = (s["queries_to_top1%_median"] or np.inf) < (base["queries_to_top1%_median"]
+                                                                 or np.inf)
+            verdict = "PASS" if all(wins) and fewer else "FAIL"
+            print(f"- {dataset}: {label} vs RE: higher median at 50 and 100 queries "
+                  f"{wins}, fewer queries to top 1% {fewer}: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
