@@ -63,6 +63,9 @@ class ScoreCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path)
+        # WAL: readers never block the writer, and a commit per architecture stays cheap
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS scores (space TEXT, arch TEXT, proxy TEXT, "
             "settings TEXT, batch TEXT, seed INTEGER, value REAL, seconds REAL, "
