@@ -1,9 +1,11 @@
-"""Score many architectures: canonical de-duplication, a resumable SQLite cache, progress.
+"""Score many architectures through a resumable SQLite cache, with progress.
 
-Architectures that compute the same function (same ``space.canonical``) are scored once, on
-the canonical representative's model. Every result is committed to the cache as soon as it
-is computed, keyed by (space, canonical architecture, proxy, settings, batch hash, seed), so
-an interrupted run resumes where it stopped.
+Each architecture is scored on its own model, as built by the space: two architectures of one
+canonical class compute the same function but can hold different (dead) weights, which proxies
+such as ``params`` and ``l2_norm`` see, and the reference implementations score each
+architecture as given. Every result is committed to the cache as soon as it is computed, keyed
+by (space, architecture, proxy, settings, batch hash, seed), so an interrupted run resumes
+where it stopped and a repeated architecture is scored once.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ class ScoreRun:
     archs: list[Arch]
     proxies: list[str]
     scores: dict[str, list[float]]
-    computed: int  # canonical architectures scored in this run (the rest came from the cache)
+    computed: int  # architectures scored in this run (the rest came from the cache)
     seconds: float
 
 
@@ -113,7 +115,7 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
                         settings: BatchSettings | None = None,
                         cache: ScoreCache | None = None, show_progress: bool = True,
                         ) -> ScoreRun:
-    """Score every architecture with every proxy (cached, de-duplicated by canonical form)."""
+    """Score every architecture with every proxy (cached; repeated architectures scored once)."""
     names = resolve(proxies)
     settings = settings or BatchSettings(dataset=batch.dataset, batch_size=len(batch))
     skey = settings_key(settings, names)
@@ -122,21 +124,20 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
     computed, start = 0, time.perf_counter()
     items = progress(archs, total=len(archs), desc="scoring") if show_progress else archs
     for arch in items:
-        rep = space.canonical(arch)
-        rep_str = space.to_str(rep)
-        if rep_str not in memo:
-            key = (space.name, rep_str, skey, batch.hash, seed)
+        text = space.to_str(arch)
+        if text not in memo:
+            key = (space.name, text, skey, batch.hash, seed)
             values = cache.get(key, names) if cache else {}
             missing = [n for n in names if n not in values]
             if missing:
                 t0 = time.perf_counter()
-                model = build_model(space, rep, batch.num_classes, seed)
+                model = build_model(space, arch, batch.num_classes, seed)
                 new = compute(model, batch.inputs, batch.targets, missing, seed,
                               second_batch=extra)
                 if cache:
                     cache.put(key, new, time.perf_counter() - t0)
                 values.update(new)
                 computed += 1
-            memo[rep_str] = values
-    scores = {n: [memo[space.to_str(space.canonical(a))][n] for a in archs] for n in names}
+            memo[text] = values
+    scores = {n: [memo[space.to_str(a)][n] for a in archs] for n in names}
     return ScoreRun(list(archs), names, scores, computed, time.perf_counter() - start)

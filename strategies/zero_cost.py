@@ -58,11 +58,11 @@ class ProxyScorer:
         if missing:
             raise InvalidArgumentError(f"score table {path} has no column for {missing}")
         for i, text in enumerate(archs):
-            key = self.space.to_str(self.space.canonical(self.space.from_str(text)))
+            key = self.space.to_str(self.space.from_str(text))
             self._memo[key] = {n: float(scores[n][i]) for n in self.names}
 
     def _values(self, archs: Sequence[Arch]) -> dict[str, np.ndarray]:
-        keys = [self.space.to_str(self.space.canonical(a)) for a in archs]
+        keys = [self.space.to_str(a) for a in archs]
         todo = [a for a, k in zip(archs, keys) if k not in self._memo]
         if todo and self.from_table:
             raise InvalidArchitectureError(
@@ -72,7 +72,7 @@ class ProxyScorer:
                                       second_batch=self.second_batch, seed=self.seed,
                                       cache=self.cache, show_progress=len(todo) > 50)
             for i, arch in enumerate(todo):
-                key = self.space.to_str(self.space.canonical(arch))
+                key = self.space.to_str(arch)
                 self._memo[key] = {n: run.scores[n][i] for n in self.names}
         return {n: np.array([self._memo[k][n] for k in keys]) for n in self.names}
 
