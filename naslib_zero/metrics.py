@@ -184,8 +184,10 @@ def pairwise_accuracy(scores: ArrayLike, truth: ArrayLike, chunk: int = 2048) ->
     s, t = pair
     right = total = 0.0
     for start in range(0, s.size, chunk):  # chunks keep memory at chunk x N
-        ds = np.sign(s[start:start + chunk, None] - s[None, :])
-        dt = np.sign(t[start:start + chunk, None] - t[None, :])
+        # comparisons, not differences: -inf against -inf is a tie, not NaN
+        block_s, block_t = s[start:start + chunk, None], t[start:start + chunk, None]
+        ds = (block_s > s[None, :]).astype(np.int8) - (block_s < s[None, :])
+        dt = (block_t > t[None, :]).astype(np.int8) - (block_t < t[None, :])
         valid = dt != 0
         right += np.sum((ds == dt) & valid) + 0.5 * np.sum((ds == 0) & valid)
         total += np.sum(valid)

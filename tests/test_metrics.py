@@ -123,3 +123,8 @@ def test_pairwise_accuracy_by_hand_and_against_kendall(random_pairs):
     assert m.pairwise_accuracy([1.0, 1.0, 2.0], [1.0, 2.0, 2.0]) == pytest.approx((0.5 + 1) / 2)
     s, t = random_pairs  # no ties: accuracy = (tau + 1) / 2
     assert m.pairwise_accuracy(s, t, chunk=64) == pytest.approx((m.kendall(s, t) + 1) / 2)
+
+
+def test_pairwise_accuracy_treats_minus_inf_pairs_as_ties():
+    # (0,1): both -inf -> tie, half; (0,2) and (1,2): -inf below 1.0, ordered like the truth
+    assert m.pairwise_accuracy([-np.inf, -np.inf, 1.0], [1.0, 2.0, 3.0]) == pytest.approx(2.5 / 3)
