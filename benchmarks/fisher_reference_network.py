@@ -8,7 +8,8 @@ architectures twice -- on the benchmark's network (no conv bias, as the benchmar
 counts require) and on a copy whose cell convolutions get a default-initialised bias -- and
 prints both rank correlations with CIFAR-10 test accuracy.
 
-    python benchmarks/fisher_reference_network.py --archs 200 --data-dir ../shared/data
+    python benchmarks/fisher_reference_network.py --archs 1000 --data-dir ../shared/data \\
+        --scores runs/quality_cifar10.csv
 """
 
 from __future__ import annotations
@@ -20,9 +21,15 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from naslib_zero.evaluation import read_scores
 from naslib_zero.metrics import spearman
 from naslib_zero.proxies import compute
-from naslib_zero.scoring import BatchSettings, build_model, load_batches
+from naslib_zero.scoring import (
+    BatchSettings,
+    build_model,
+    load_batches,
+    score_architectures,
+)
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 from search_spaces.nb201_model import InferCell
@@ -43,18 +50,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", type=int, default=200)
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--scores", default=None,
+                        help="score CSV of the quality run (proxy_quality.py): its fisher "
+                             "values of the benchmark network are reused, not recomputed")
     args = parser.parse_args()
     space = get_space("nb201")
     indices = np.random.RandomState(0).choice(space.size(), 1000, replace=False)[:args.archs]
-    batch, _ = load_batches(BatchSettings("cifar10", 64), args.data_dir)
-    plain, biased = [], []
+    archs = [space.from_index(int(i)) for i in indices]
+    batch, second = load_batches(BatchSettings("cifar10", 64), args.data_dir)
+    if args.scores:
+        names, table = read_scores(args.scores)
+        plain = dict(zip(names, table["fisher"]))
+        plain = [plain[space.to_str(a)] for a in archs]
+    else:
+        plain = score_architectures(space, archs, "fisher", batch, second_batch=second,
+                                    show_progress=False).scores["fisher"]
+    biased = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for i in indices:
-            arch = space.from_index(int(i))
-            model = build_model(space, arch, 10, seed=0)
-            plain.append(compute(model, batch.inputs, batch.targets, "fisher")["fisher"])
-            model = with_cell_conv_bias(model, seed=int(i))
+        for i, arch in zip(indices, archs):
+            model = with_cell_conv_bias(build_model(space, arch, 10, seed=0), seed=int(i))
             biased.append(compute(model, batch.inputs, batch.targets, "fisher")["fisher"])
     accuracy = load_ground_truth("nb201", "cifar10", "test", data_dir=args.data_dir)\
         .lookup_many(indices)

@@ -73,29 +73,29 @@ class ScoreCache:
             "settings TEXT, batch TEXT, seed INTEGER, value REAL, seconds REAL, "
             "PRIMARY KEY (space, arch, proxy, settings, batch, seed))")
 
-    def get(self, key: tuple, proxies: Sequence[str]) -> dict[str, float]:
+    def get(self, key: tuple, settings: dict[str, str]) -> dict[str, float]:
+        """Cached values of the proxies in ``settings`` (proxy -> its settings key)."""
         rows = self.db.execute(
-            f"SELECT proxy, value FROM scores WHERE space=? AND arch=? AND settings=? AND "
-            f"batch=? AND seed=? AND proxy IN ({','.join('?' * len(proxies))})",
-            (*key, *proxies)).fetchall()
-        return dict(rows)
+            "SELECT proxy, settings, value FROM scores WHERE space=? AND arch=? AND batch=? "
+            "AND seed=?", key).fetchall()
+        return {p: v for p, s, v in rows if settings.get(p) == s}
 
-    def put(self, key: tuple, values: dict[str, float], seconds: float) -> None:
-        space, arch, settings, batch, seed = key
+    def put(self, key: tuple, settings: dict[str, str], values: dict[str, float],
+            seconds: float) -> None:
+        space, arch, batch, seed = key
         with self.db:
             self.db.executemany(
                 "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(space, arch, p, settings, batch, seed, v, seconds)
+                [(space, arch, p, settings[p], batch, seed, v, seconds)
                  for p, v in values.items()])
 
     def close(self) -> None:
         self.db.close()
 
 
-def settings_key(settings: BatchSettings, proxies: Sequence[str]) -> str:
-    """Hash of everything besides the batch content that can change a score."""
-    payload = {"batch": asdict(settings),
-               "proxies": {p: get_proxy(p).settings() for p in proxies}}
+def settings_key(settings: BatchSettings, proxy: str) -> str:
+    """Hash of everything besides the batch content that can change one proxy's score."""
+    payload = {"batch": asdict(settings), "proxy": proxy, "settings": get_proxy(proxy).settings()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -118,7 +118,7 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
     """Score every architecture with every proxy (cached; repeated architectures scored once)."""
     names = resolve(proxies)
     settings = settings or BatchSettings(dataset=batch.dataset, batch_size=len(batch))
-    skey = settings_key(settings, names)
+    skeys = {n: settings_key(settings, n) for n in names}
     extra = (second_batch.inputs, second_batch.targets) if second_batch is not None else None
     memo: dict[str, dict[str, float]] = {}
     computed, start = 0, time.perf_counter()
@@ -126,8 +126,8 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
     for arch in items:
         text = space.to_str(arch)
         if text not in memo:
-            key = (space.name, text, skey, batch.hash, seed)
-            values = cache.get(key, names) if cache else {}
+            key = (space.name, text, batch.hash, seed)
+            values = cache.get(key, skeys) if cache else {}
             missing = [n for n in names if n not in values]
             if missing:
                 t0 = time.perf_counter()
@@ -135,7 +135,7 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
                 new = compute(model, batch.inputs, batch.targets, missing, seed,
                               second_batch=extra)
                 if cache:
-                    cache.put(key, new, time.perf_counter() - t0)
+                    cache.put(key, skeys, new, time.perf_counter() - t0)
                 values.update(new)
                 computed += 1
             memo[text] = values

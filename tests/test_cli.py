@@ -48,6 +48,11 @@ def test_score_resumes_from_cache_and_evaluate_reports(data_dir, tmp_path, capsy
     assert main(args) == 0  # second run: everything from the cache
     assert "0 scored now" in capsys.readouterr().out
     assert list(csv.DictReader(out.open())) == first
+    at = args.index("--proxies")
+    subset = [*args[:at], "--proxies", "synflow,params", "--batch-size", "8",
+              "--out", str(tmp_path / "subset.csv"), "--cache", str(cache)]
+    assert main(subset) == 0  # a subset of the proxies is served from the same cache entries
+    assert "0 scored now" in capsys.readouterr().out
 
     assert main(["--data-dir", str(data_dir), "evaluate", str(out),
                  "--plots", str(tmp_path / "plots")]) == 0
