@@ -226,7 +226,8 @@ def ce_weight_grads(model: nn.Module, inputs: torch.Tensor, targets: torch.Tenso
 # ------------------------------------------------------------------------------ entry point
 
 
-def _check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
+def check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
+    """Raise ShapeError unless ``inputs`` is (B, C, H, W) float and ``targets`` B labels."""
     if not torch.is_tensor(inputs) or inputs.dim() != 4 or not inputs.is_floating_point():
         raise ShapeError("inputs must be a float tensor of shape (batch, channels, height, "
                          f"width); got {getattr(inputs, 'shape', type(inputs).__name__)}")
@@ -247,7 +248,7 @@ def run_proxies(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
 
     The public entry point is :func:`naslib_zero.proxies.compute`, which resolves names.
     """
-    _check_batch(inputs, targets)
+    check_batch(inputs, targets)
     needs = set().union(*(s.needs for s in specs)) if specs else set()
     ctx = Context(model, inputs, targets.long(), seed, second_batch)
     was_training = model.training

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from naslib_zero.engine import Context, _check_batch, ce_weight_grads, register_pass
+from naslib_zero.engine import Context, ce_weight_grads, check_batch, register_pass
 from naslib_zero.proxies.registry import proxy
 
 GradBatch = Sequence[torch.Tensor | np.ndarray]
@@ -55,7 +55,7 @@ def zico_pass(ctx: Context) -> list[list[torch.Tensor]]:
         return [ce_weight_grads(ctx.model, x[:half], y[:half], ctx.layers),
                 ce_weight_grads(ctx.model, x[half:], y[half:], ctx.layers)]
     inputs, targets = ctx.second_batch
-    _check_batch(inputs, targets)
+    check_batch(inputs, targets)
     return [ctx["ce_grads"],
             ce_weight_grads(ctx.model, inputs.detach(), targets.long(), ctx.layers)]
 
