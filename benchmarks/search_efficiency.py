@@ -102,7 +102,7 @@ def print_table(report: dict[str, dict]) -> None:
             if base is None or label not in rows:
                 continue
             s = rows[label]
-            wins = [s[k]["median"] > base[k]["median"] for k in ("best@50", "best@100")]
+            wins = [bool(s[k]["median"] > base[k]["median"]) for k in ("best@50", "best@100")]
             fewer = (s["queries_to_top1%_median"] or np.inf) < (base["queries_to_top1%_median"]
                                                                  or np.inf)
             verdict = "PASS" if all(wins) and fewer else "FAIL"
