@@ -12,7 +12,8 @@ The shared loop (:mod:`strategies.loop`) owns the budget and calls, in this orde
 
 Move proposal / pruning is orthogonal to the strategy: when the loop gives a strategy a
 ``chooser`` (a function that picks the best of several candidates by a proxy), ``ask`` draws
-``proposals`` candidates from ``propose()`` and returns the chosen one. Strategies with their own
+``proposals`` candidates from ``propose()`` and returns the chosen one (``proposals=1`` turns
+pruning off, without proxy evaluations). Strategies with their own
 rule (aging evolution's neighbour pruning) override ``ask``.
 """
 
@@ -47,7 +48,7 @@ class Strategy(ABC):
 
     def ask(self) -> Arch:
         """The next architecture to evaluate."""
-        if self.chooser is None:
+        if self.chooser is None or self.proposals == 1:
             return self.propose()
         return self.chooser([self.propose() for _ in range(self.proposals)])
 

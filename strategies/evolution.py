@@ -11,7 +11,10 @@ Abdelfattah et al., ICLR 2021 (Sec. 5; their released NB201 notebook ``nas_examp
 * Move proposal (the loop's ``chooser``, a proxy): with probability ``move_prob`` (0.75) the
   child is the proxy's best of *all* one-edit neighbours of the parent (``space.neighbors``,
   24 on NB201), otherwise a random edit -- the paper's rule. The proxy is only consulted when
-  its choice is used. The initial random phase is not pruned (as in the paper).
+  its choice is used. While the population is being filled at random, each query is the
+  proxy's best of ``proposals`` random samples, as for the other strategies. The paper's
+  notebook fills at random, which makes RE+M identical to RE for the first ``population``
+  queries; ``proposals=1`` restores that rule. Warm-start queries are not pruned.
 * A repeat (the loop tells a known value for free) is treated like any other child: it joins
   the population and ages it, exactly as if it had been queried again. A NaN value counts as
   -inf (the worst).
@@ -65,8 +68,10 @@ class AgingEvolution(Strategy):
         return self.population[best][0]
 
     def ask(self) -> Arch:
-        if self.chooser is None or self.filling:
+        if self.chooser is None or (self.filling and self._queue):
             return self.propose()
+        if self.filling:
+            return super().ask()
         parent = self.parent()
         if self.rng.random() < self.move_prob:
             return self.chooser(self.space.neighbors(parent))

@@ -226,7 +226,7 @@ def test_re_warm_start_queries_top_population_first(nb201_setup):
 
 def test_re_move_picks_the_choosers_best_neighbour(tiny_setup):
     space, oracle, _ = tiny_setup
-    re = AgingEvolution(space, seed=3, population=8, tournament=3)
+    re = AgingEvolution(space, seed=3, population=8, tournament=3, proposals=5)
     calls = []
 
     def chooser(candidates):
@@ -235,10 +235,11 @@ def test_re_move_picks_the_choosers_best_neighbour(tiny_setup):
         return best
 
     re.chooser = chooser
-    for _ in range(8):  # filling: random, not pruned
+    for i in range(8):  # filling: the best of `proposals` random samples
         arch = re.ask()
+        assert len(calls) == i + 1 and len(calls[-1][0]) == 5 and arch == calls[-1][1]
         re.tell(arch, oracle(arch))
-    assert calls == []
+    calls.clear()
     asks, chosen = 200, 0
     for _ in range(asks):
         parents = [a for a, _ in re.population]
@@ -253,13 +254,28 @@ def test_re_move_picks_the_choosers_best_neighbour(tiny_setup):
     assert 0.65 < chosen / asks < 0.85  # move_prob = 0.75
 
 
-def test_re_move_counts_a_proxy_evaluation_per_neighbour(nb201_setup):
+def test_re_move_counts_a_proxy_evaluation_per_candidate(nb201_setup):
     space, oracle, scorer = nb201_setup
     s = fresh(scorer)
-    re = AgingEvolution(space, seed=0, population=10, tournament=3)
+    re = AgingEvolution(space, seed=0, population=10, tournament=3, proposals=4)
     result = run_search(space, re, oracle, budget=30, seed=0, scorer=s, move=True)
-    assert result.queries[0].proxy_evals == 0  # the random initial population
-    assert s.evaluations % 24 == 0 and s.evaluations >= 24 * 5
+    assert result.queries[0].proxy_evals == 4  # best of 4 random samples
+    fill = result.queries[9].proxy_evals  # 4 per ask while filling, repeats included
+    assert fill % 4 == 0 and fill >= 40
+    assert (s.evaluations - fill) % 24 == 0 and s.evaluations - fill >= 24 * 5
+
+
+def test_one_proposal_turns_pruning_off(nb201_setup):
+    """``proposals=1``: the paper notebook's random fill; RE+M equals RE until it is full."""
+    space, oracle, scorer = nb201_setup
+    plain = run_search(space, AgingEvolution(space, seed=4, population=10, tournament=3),
+                       oracle, budget=10, seed=4)
+    s = fresh(scorer)
+    moved = run_search(space, AgingEvolution(space, seed=4, population=10, tournament=3,
+                                             proposals=1),
+                       oracle, budget=10, seed=4, scorer=s, move=True)
+    assert [q.arch for q in moved.queries] == [q.arch for q in plain.queries]
+    assert s.evaluations == 0
 
 
 # ------------------------------------------------------------------------------- reinforce
