@@ -102,7 +102,7 @@ def print_table(report: dict[str, dict]) -> None:
                      for k in ("best@50", "best@100")]
             q = s["queries_to_top1%_median"]
             print(f"| {dataset} | {label} | {cells[0]} | {cells[1]} | "
-                  f"{'not reached' if q is None else int(q)} | {s['reached_top1%']}/{s['seeds']} "
+                  f"{'not reached' if q is None else f'{q:g}'} | {s['reached_top1%']}/{s['seeds']} "
                   f"| {int(s['proxy_evals_median'])} |")
         base = rows.get("RE")
         for label in ("RE+W", "RE+M"):
