@@ -172,11 +172,15 @@ def expected_warm_queries(space, scorer, warmup, seed, count):
     return out
 
 
-def test_rs_warm_start_queries_pool_best_in_order(nb201_setup):
+@pytest.mark.parametrize("cls, budget, seed, warmup, first", [
+    (RandomSearch, 40, 5, 30, 30),  # random search: the whole pool, best first
+    (AgingEvolution, 70, 6, 200, 64),  # evolution: the pool's top 64 are the population
+])
+def test_warm_start_queries_the_pools_best_first(nb201_setup, cls, budget, seed, warmup, first):
     space, oracle, scorer = nb201_setup
-    result = run_search(space, RandomSearch(space, seed=0), oracle, budget=40, seed=5,
-                        scorer=fresh(scorer), warmup=30)
-    expected = expected_warm_queries(space, scorer, 30, 5, 30)
+    result = run_search(space, cls(space, seed=0), oracle, budget=budget, seed=seed,
+                        scorer=fresh(scorer), warmup=warmup)
+    expected = expected_warm_queries(space, scorer, warmup, seed, first)
     assert [q.arch for q in result.queries[: len(expected)]] == expected
 
 
@@ -214,14 +218,6 @@ def test_re_children_are_one_edit_mutations(tiny_setup):
         assert any(sum(x != y for x, y in zip(child, p)) == 1 for p in parents)
         re.tell(child, oracle(child))
     assert members != {a for a, _ in re.population}
-
-
-def test_re_warm_start_queries_top_population_first(nb201_setup):
-    space, oracle, scorer = nb201_setup
-    result = run_search(space, AgingEvolution(space, seed=0), oracle, budget=70, seed=6,
-                        scorer=fresh(scorer), warmup=200)
-    expected = expected_warm_queries(space, scorer, 200, 6, 64)
-    assert [q.arch for q in result.queries[: len(expected)]] == expected
 
 
 def test_re_move_picks_the_choosers_best_neighbour(tiny_setup):
