@@ -69,7 +69,7 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i, arch in zip(indices, archs):
-            model = with_cell_conv_bias(build_model(space, arch, 10, seed=0), seed=int(i))
+            model = with_cell_conv_bias(build_model(space, arch, "cifar10", seed=0), seed=int(i))
             biased.append(compute(model, batch.inputs, batch.targets, "fisher")["fisher"])
     accuracy = load_ground_truth("nb201", "cifar10", "test", data_dir=args.data_dir)\
         .lookup_many(indices)

@@ -161,7 +161,7 @@ def main() -> None:
             torch.set_num_threads(threads)
             raw = []
             for index in progress(indices, total=len(indices), desc=f"{threads} thread(s)"):
-                model = build_model(space, space.from_index(index), first.num_classes, args.seed)
+                model = build_model(space, space.from_index(index), first, args.seed)
                 raw.append(measure_arch(model, inputs, targets, second, suite, args.seed,
                                         args.repeats))
             summary = summarise(raw, suite)

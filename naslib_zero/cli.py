@@ -42,49 +42,81 @@ def command(name: str, help: str, setup: Setup = lambda parser: None):
 
 
 def add_space_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--space", default="nb201", help="search space name (default: nb201)")
+    parser.add_argument("--space", default="nb201",
+                        help="search space name, see 'naslib-zero spaces' (default: nb201)")
+
+
+def add_benchmark_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--benchmark", default=None,
+                        help=f"benchmark table {what} (default: the space's first)")
+    parser.add_argument("--metric", default=None,
+                        help="benchmark metric, e.g. test or val (default: the benchmark's first)")
+
+
+def parse_arch(space, text: str):
+    """An architecture from its string form, or from an integer index in an indexable space."""
+    text = text.strip()
+    if text.isdigit() and space.indexable:
+        return space.from_index(int(text))
+    return space.from_str(text)
 
 
 # --------------------------------------------------------------------------------- commands
 
 
-@command("spaces", "list the registered search spaces")
+@command("spaces", "list the registered search spaces: size, datasets, benchmarks")
 def run_spaces(args: argparse.Namespace) -> None:
     from search_spaces import get_space, list_spaces
 
     for name in list_spaces():
-        size = get_space(name).size()
-        print(f"{name}\t{size if size is not None else 'unbounded'} architectures")
+        space = get_space(name)
+        size = space.size()
+        datasets = ",".join(d.name for d in space.datasets)
+        benchmarks = ",".join(space.benchmarks()) or "-"
+        print(f"{name}\t{size if size is not None else 'unbounded'} architectures\t"
+              f"datasets {datasets}\tbenchmarks {benchmarks}")
 
 
 def setup_info(parser: argparse.ArgumentParser) -> None:
     add_space_argument(parser)
     parser.add_argument("--arch", required=True,
                         help="architecture string, or an integer index in the official order")
+    parser.add_argument("--dataset", default=None,
+                        help="dataset whose model is counted (default: the space's first)")
 
 
 @command("info", "describe one architecture: canonical form, index, size, accuracies", setup_info)
 def run_info(args: argparse.Namespace) -> None:
+    from naslib_zero.errors import InvalidArchitectureError
     from naslib_zero.tables import list_tables, load_ground_truth
     from search_spaces import get_space
 
     space = get_space(args.space)
-    arch = space.from_index(int(args.arch)) if args.arch.isdigit() else space.from_str(args.arch)
-    model = space.to_model(arch, num_classes=10)
-    params = sum(p.numel() for p in model.parameters())
+    arch = parse_arch(space, args.arch)
+    dataset = space.dataset(args.dataset)
+    model = space.to_model(arch, dataset)
+    params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"arch       {space.to_str(arch)}")
     print(f"canonical  {space.to_str(space.canonical(arch))}")
-    print(f"index      {space.index(arch)}")
-    print(f"params     {params / 1e6:.6f} M (10 classes)")
-    for info in list_tables(args.space):
-        label = f"{info.metric:<5} {info.dataset:<15}"
+    print(f"key        {space.key(arch)}")
+    if space.indexable:
+        print(f"index      {space.index(arch)}")
+    print(f"params     {params / 1e6:.6f} M ({dataset.name}, {dataset.num_classes} classes)")
+    tables = list_tables(args.space)
+    several = len({t.benchmark for t in tables}) > 1
+    for info in tables:
+        label = f"{info.metric:<5} {info.dataset:<15}" + (f" {info.benchmark:<12}" * several)
         try:
             table = load_ground_truth(args.space, info.dataset, info.metric,
-                                      data_dir=args.data_dir)
+                                      data_dir=args.data_dir, benchmark=info.benchmark)
+            value = table.lookup(space.key(arch))
         except DataNotFoundError:
             print(f"{label} (not found: {info.file} under the data folder)")
             continue
-        print(f"{label} {table.lookup(space.index(arch)):.4f} %")
+        except InvalidArchitectureError:
+            print(f"{label} (not in this table)")
+            continue
+        print(f"{label} {value:.4f} {info.unit}")
 
 
 def setup_score(parser: argparse.ArgumentParser) -> None:
@@ -96,8 +128,10 @@ def setup_score(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--archs", help="file with one architecture string per line")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the sample and of the weight initialisation (default: 0)")
-    parser.add_argument("--dataset", default="cifar10",
-                        help="cifar10, cifar100, ImageNet16-120 or synthetic (default: cifar10)")
+    parser.add_argument("--dataset", default=None,
+                        help="a dataset of the space, or synthetic (default: the space's first)")
+    parser.add_argument("--benchmark", default=None,
+                        help="with --sample: draw from this benchmark's architectures only")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--data-seed", type=int, default=None,
                         help="draw the batch at random with this seed (default: first images)")
@@ -127,7 +161,7 @@ def read_arch_file(space, path: str) -> list:
 
 
 def sample_archs(space, n: int, seed: int) -> list:
-    """``n`` distinct architectures: for finite spaces exactly
+    """``n`` distinct architectures: for indexable spaces exactly
     ``numpy.random.RandomState(seed).choice(size, n, replace=False)`` in official order."""
     import numpy as np
 
@@ -136,7 +170,7 @@ def sample_archs(space, n: int, seed: int) -> list:
     size = space.size()
     if n <= 0 or (size is not None and n > size):
         raise InvalidArgumentError(f"--sample must be in 1..{size}, got {n}")
-    if size is not None:
+    if size is not None and space.indexable:
         return [space.from_index(int(i))
                 for i in np.random.RandomState(seed).choice(size, n, replace=False)]
     rng, seen = np.random.default_rng(seed), {}
@@ -151,21 +185,19 @@ def run_score(args: argparse.Namespace) -> None:
     import json
     import math
 
-    from naslib_zero.data import synthetic_batch
     from naslib_zero.evaluation import write_scores
     from naslib_zero.paths import cache_dir
-    from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches, score_architectures
-    from search_spaces import get_space
+    from naslib_zero.scoring import ScoreCache, score_architectures
 
-    space = get_space(args.space)
+    space, settings, batch, second = scoring_setup(args)
+    if args.benchmark and not args.sample:
+        from naslib_zero.errors import InvalidArgumentError
+
+        raise InvalidArgumentError("--benchmark restricts --sample; it does not apply to --archs")
+    if args.sample and args.benchmark:
+        space = restricted_space(space, args.benchmark, None, args.data_dir)
     archs = sample_archs(space, args.sample, args.seed) if args.sample else \
         read_arch_file(space, args.archs)
-    settings = BatchSettings(args.dataset, args.batch_size, args.data_seed)
-    if args.dataset == "synthetic":
-        batch = synthetic_batch("gaussian", args.batch_size, seed=args.data_seed or 0)
-        second = synthetic_batch("gaussian", args.batch_size, seed=(args.data_seed or 0) + 1)
-    else:
-        batch, second = load_batches(settings, args.data_dir)
     cache = ScoreCache(args.cache or cache_dir(args.data_dir) / "scores.sqlite")
     try:
         run = score_architectures(space, archs, args.proxies, batch, second_batch=second,
@@ -186,11 +218,37 @@ def run_score(args: argparse.Namespace) -> None:
         print(f"unscorable networks (reported as -inf): {flagged}")
 
 
+def scoring_setup(args: argparse.Namespace):
+    """(space, batch settings, batch, second batch) from ``--space``, ``--dataset``,
+    ``--batch-size`` and ``--data-seed``."""
+    from naslib_zero.scoring import BatchSettings, load_batches
+    from search_spaces import get_space
+    from search_spaces.base import SYNTHETIC
+
+    space = get_space(args.space)
+    spec = space.dataset(args.dataset)
+    name = SYNTHETIC if args.dataset and args.dataset.lower() == SYNTHETIC else spec.name
+    settings = BatchSettings(name, args.batch_size, args.data_seed)
+    batch, second = load_batches(settings, args.data_dir, spec)
+    return space, settings, batch, second
+
+
+def restricted_space(space, benchmark: str | None, dataset: str | None, data_dir):
+    """``space`` restricted to the architectures of one of its benchmark tables."""
+    from naslib_zero.tables import load_ground_truth
+    from search_spaces.restricted import RestrictedSpace
+
+    spec = space.dataset(dataset)
+    table = load_ground_truth(space.name, spec.name, None, data_dir=data_dir,
+                              benchmark=benchmark)
+    return RestrictedSpace(space, table)
+
+
 def setup_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scores", help="CSV written by 'naslib-zero score'")
     add_space_argument(parser)
-    parser.add_argument("--dataset", default="cifar10")
-    parser.add_argument("--metric", default="test", help="test or val (default: test)")
+    parser.add_argument("--dataset", default=None, help="default: the space's first")
+    add_benchmark_arguments(parser, "holding the ground truth")
     parser.add_argument("--plots", default=None,
                         help="folder for scatter plots (default: <scores>_plots)")
 
@@ -205,11 +263,15 @@ def run_evaluate(args: argparse.Namespace) -> None:
         scatter_plots,
     )
     from naslib_zero.tables import load_ground_truth
+    from search_spaces import get_space
 
+    space = get_space(args.space)
     archs, scores = read_scores(args.scores)
-    table = load_ground_truth(args.space, args.dataset, args.metric, data_dir=args.data_dir)
-    truth = table.lookup_many(archs)
-    print(f"{len(archs)} architectures; ground truth: {table.description}")
+    table = load_ground_truth(args.space, space.dataset(args.dataset).name, args.metric,
+                              data_dir=args.data_dir, benchmark=args.benchmark)
+    truth = table.sign * table.lookup_many([space.key(space.from_str(a)) for a in archs])
+    direction = "" if table.higher_is_better else " (lower is better: correlated as -value)"
+    print(f"{len(archs)} architectures; ground truth: {table.description}{direction}")
     print(format_report(evaluate_scores(scores, truth)))
     folder = args.plots or str(Path(args.scores).with_suffix("")) + "_plots"
     written = scatter_plots(scores, truth, table, folder)
@@ -218,8 +280,11 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 def setup_search(parser: argparse.ArgumentParser) -> None:
     add_space_argument(parser)
-    parser.add_argument("--dataset", default="cifar10",
-                        help="ground-truth dataset, also the proxies' batch (default: cifar10)")
+    parser.add_argument("--dataset", default=None,
+                        help="ground-truth dataset, also the proxies' batch "
+                             "(default: the space's first)")
+    add_benchmark_arguments(parser, "used as the oracle; a table that covers only part of "
+                                    "the space restricts the search to it")
     parser.add_argument("--strategy", default="re", help="rs, re, rl, predictor or nsga2")
     parser.add_argument("--proxy", default=None,
                         help="proxy for warm-start / move / zero-shot: a name, 'vote', "

@@ -32,3 +32,7 @@ class CorruptDataError(NaslibZeroError, ValueError):
 
 class InvalidArgumentError(NaslibZeroError, ValueError):
     """An argument value the toolkit rejects (batch size, fraction, budget, ...)."""
+
+
+class NotIndexableError(NaslibZeroError, TypeError):
+    """An index, size or enumeration asked of a space (or table) that has none."""

@@ -212,6 +212,7 @@ def load_official_table(
         values=values,
         archs=archs,
         source=str(path),
+        benchmark="nb201",
         description=(
             f"NAS-Bench-201 {dataset} {metric} accuracy (%) from the official benchmark file: "
             f"get_more_info(index, {api_dataset!r}, hp={HP!r}, is_random=False)"

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import torch
 
-from naslib_zero.data import Batch, get_batch
+from naslib_zero.data import Batch, get_batch, synthetic_batch
+from naslib_zero.errors import InvalidArgumentError
 from naslib_zero.progress import progress
 from naslib_zero.proxies import compute
 from naslib_zero.proxies.registry import get_proxy, resolve
-from search_spaces.base import Arch, SearchSpace
+from search_spaces.base import SYNTHETIC, Arch, DatasetSpec, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,18 @@ class BatchSettings:
 
 
 def load_batches(settings: BatchSettings, data_dir: str | Path | None = None,
-                 ) -> tuple[Batch, Batch]:
-    """The scoring batch and a second, disjoint one of the same size (ZiCo's second batch)."""
+                 dataset: DatasetSpec | None = None) -> tuple[Batch, Batch]:
+    """The scoring batch and a second, disjoint one of the same size (ZiCo's second batch).
+
+    ``settings.dataset == "synthetic"``: Gaussian inputs of ``dataset``'s input shape and
+    classes (default (3, 32, 32), 10), seeds ``data_seed`` (default 0) and ``data_seed + 1``.
+    """
+    if settings.dataset == SYNTHETIC:
+        shape, classes = (dataset.input_shape, dataset.num_classes) if dataset else \
+            ((3, 32, 32), 10)
+        seed = settings.data_seed or 0
+        return tuple(synthetic_batch("gaussian", settings.batch_size, shape, classes, s)
+                     for s in (seed, seed + 1))  # type: ignore[return-value]
     both = get_batch(settings.dataset, settings.split, 2 * settings.batch_size,
                      seed=settings.data_seed, balanced=settings.balanced, data_dir=data_dir)
     n = settings.batch_size
@@ -51,11 +62,29 @@ def load_batches(settings: BatchSettings, data_dir: str | Path | None = None,
     return first, second
 
 
-def build_model(space: SearchSpace, arch: Arch, num_classes: int, seed: int) -> torch.nn.Module:
-    """The space's model for ``arch``, initialised from ``seed`` without touching global RNG."""
+def batch_dataset(space: SearchSpace, batch: Batch) -> DatasetSpec:
+    """The space's dataset that ``batch`` belongs to (synthetic inputs: the batch's own shape
+    and classes); InvalidArgumentError if the batch does not fit the space's model."""
+    shape = tuple(batch.inputs.shape[1:])
+    if batch.dataset == SYNTHETIC:
+        return DatasetSpec(SYNTHETIC, shape, batch.num_classes)
+    spec = space.dataset(batch.dataset)
+    if (spec.input_shape, spec.num_classes) != (shape, batch.num_classes):
+        raise InvalidArgumentError(
+            f"{space.name} models for {spec.name} take inputs of shape {spec.input_shape} with "
+            f"{spec.num_classes} classes; the batch has {shape} and {batch.num_classes}")
+    return spec
+
+
+def build_model(space: SearchSpace, arch: Arch, dataset: str | DatasetSpec | Batch | None = None,
+                seed: int = 0) -> torch.nn.Module:
+    """The space's model for ``arch`` on ``dataset`` (a name, a spec, or the batch it will
+    see; None: the space's default), initialised from ``seed`` without touching global RNG."""
+    if isinstance(dataset, Batch):
+        dataset = batch_dataset(space, dataset)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return space.to_model(arch, num_classes=num_classes)
+        return space.to_model(arch, dataset)
 
 
 class ScoreCache:
@@ -117,6 +146,7 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
                         ) -> ScoreRun:
     """Score every architecture with every proxy (cached; repeated architectures scored once)."""
     names = resolve(proxies)
+    dataset = batch_dataset(space, batch)
     settings = settings or BatchSettings(dataset=batch.dataset, batch_size=len(batch))
     skeys = {n: settings_key(settings, n) for n in names}
     extra = (second_batch.inputs, second_batch.targets) if second_batch is not None else None
@@ -131,7 +161,7 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
             missing = [n for n in names if n not in values]
             if missing:
                 t0 = time.perf_counter()
-                model = build_model(space, arch, batch.num_classes, seed)
+                model = build_model(space, arch, dataset, seed)
                 new = compute(model, batch.inputs, batch.targets, missing, seed,
                               second_batch=extra)
                 if cache:

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from naslib_zero.data import DATASETS, resolve_dataset, synthetic_batch
 from naslib_zero.errors import DataNotFoundError, InvalidArgumentError
 from naslib_zero.paths import cache_dir
 from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches
 from naslib_zero.tables import GroundTruth, load_ground_truth
 from search_spaces import get_space
+from search_spaces.base import SYNTHETIC, DatasetSpec, SearchSpace
+from search_spaces.restricted import RestrictedSpace
 from strategies.experiment import (
     SearchConfig,
     best_curves,
@@ -28,7 +29,7 @@ from strategies.oracle import TableOracle
 from strategies.zero_cost import ProxyScorer, parse_proxy
 
 
-def _scorer_factory(args: argparse.Namespace, space, num_classes: int):
+def _scorer_factory(args: argparse.Namespace, space: SearchSpace, dataset: DatasetSpec):
     if not args.proxy:
         if args.warmup or args.move or args.zero_shot:
             raise InvalidArgumentError("--warmup, --move and --zero-shot need --proxy")
@@ -37,30 +38,39 @@ def _scorer_factory(args: argparse.Namespace, space, num_classes: int):
         raise InvalidArgumentError("zero-shot search needs one proxy (ensembles are relative)")
     if args.scores:
         return lambda: ProxyScorer(space, args.proxy, table=args.scores)
-    if args.proxy_data == "synthetic":
-        batch = synthetic_batch("gaussian", args.batch_size, num_classes=num_classes, seed=0)
-        second = synthetic_batch("gaussian", args.batch_size, num_classes=num_classes, seed=1)
-    else:
-        batch, second = load_batches(BatchSettings(args.dataset, args.batch_size),
-                                     args.data_dir)
+    name = SYNTHETIC if args.proxy_data == SYNTHETIC else dataset.name
+    batch, second = load_batches(BatchSettings(name, args.batch_size), args.data_dir, dataset)
     cache = ScoreCache(args.cache or cache_dir(args.data_dir) / "scores.sqlite")
     return lambda: ProxyScorer(space, args.proxy, batch, second_batch=second, cache=cache)
 
 
-def _table(args: argparse.Namespace) -> GroundTruth | None:
+def _table(args: argparse.Namespace, dataset: DatasetSpec) -> GroundTruth | None:
     try:
-        return load_ground_truth(args.space, args.dataset, "test", data_dir=args.data_dir)
+        return load_ground_truth(args.space, dataset.name, args.metric, data_dir=args.data_dir,
+                                 benchmark=args.benchmark)
     except DataNotFoundError:
         if args.zero_shot:  # the search itself needs no ground truth
             return None
         raise
 
 
+def search_space_for(space: SearchSpace, table: GroundTruth | None, zero_shot: bool,
+                     ) -> SearchSpace:
+    """The space a search runs on: restricted to ``table`` when the table is the oracle and
+    does not cover the whole space."""
+    if zero_shot or table is None or len(table) == space.size():
+        return space
+    return RestrictedSpace(space, table)
+
+
 def search(args: argparse.Namespace) -> None:
     space = get_space(args.space)
-    table = _table(args)
-    num_classes = DATASETS[resolve_dataset(args.dataset)].num_classes
-    make_scorer = _scorer_factory(args, space, num_classes)
+    dataset = space.dataset(args.dataset)
+    table = _table(args, dataset)
+    space = search_space_for(space, table, args.zero_shot)
+    if isinstance(space, RestrictedSpace):
+        print(f"searching the {len(space)} architectures of the {table.name} table")
+    make_scorer = _scorer_factory(args, space, dataset)
     config = SearchConfig(args.strategy, args.budget, args.warmup, args.move, args.zero_shot)
     oracle = TableOracle(space, table) if table is not None else None
     results = run_seeds(space, config, range(args.seeds), oracle, make_scorer)
@@ -69,13 +79,16 @@ def search(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_trajectories(out / "trajectories.csv", results)
     summary: dict[str, object] = {"config": config.label, "space": args.space,
-                                  "dataset": args.dataset, "proxy": args.proxy}
+                                  "dataset": dataset.name, "proxy": args.proxy}
+    if table is not None:
+        summary |= {"benchmark": table.benchmark, "metric": table.metric,
+                    "architectures_searched": space.size()}
     if args.zero_shot:
         summary |= _zero_shot_report(space, results, table)
     else:
-        summary |= summarize(results, top_threshold=float(np.percentile(table.values, 99)))
+        summary |= summarize(results, top_threshold=top_threshold(table))
     ylabel = f"best {args.proxy} score so far" if args.zero_shot else \
-        f"best {args.dataset} test accuracy so far (%)"
+        f"best {dataset.name} {table.metric} so far ({table.unit})"
     plot_best_vs_queries({config.label: best_curves(results)}, out / "best_vs_queries.png",
                          ylabel)
     if args.strategy == "nsga2":
@@ -83,6 +96,11 @@ def search(args: argparse.Namespace) -> None:
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
     print(json.dumps(summary, indent=2, default=float))
     print(f"wrote {out}/trajectories.csv, summary.json, best_vs_queries.png")
+
+
+def top_threshold(table: GroundTruth) -> float:
+    """The oracle value (``sign * value``) that the top 1 % of the table's rows reach."""
+    return float(np.percentile(table.sign * table.values, 99))
 
 
 def _zero_shot_report(space, results, table: GroundTruth | None) -> dict[str, object]:
@@ -93,13 +111,13 @@ def _zero_shot_report(space, results, table: GroundTruth | None) -> dict[str, ob
         rows = [{"arch": q.arch, "proxy": q.value} for q in top]
         if table is not None:
             for row in rows:
-                row["accuracy"] = table.lookup(space.index(space.from_str(row["arch"])))
+                row["accuracy"] = table.lookup(space.key(space.from_str(row["arch"])))
         report.append({"seed": r.seed, "top": rows})
     summary: dict[str, object] = {"top_architectures": report}
     if table is not None:
         best = [seed["top"][0]["accuracy"] for seed in report]
         summary["accuracy_of_best_by_proxy_median"] = float(np.median(best))
-        summary["space_best_accuracy"] = float(np.max(table.values))
+        summary["space_best_accuracy"] = float(np.max(table.sign * table.values)) * table.sign
     return summary
 
 

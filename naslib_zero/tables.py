@@ -1,22 +1,25 @@
-"""Ground-truth benchmark tables: the trained accuracy of every architecture of a search space.
+"""Benchmark tables: the trained accuracy (or another metric) of architectures of a space.
 
 Choices:
 
-* A table (:class:`GroundTruth`) is one read-only float64 array indexed by the space's official
-  architecture index (NB201: 0..15624, the order of the benchmark's ``meta_archs``) plus the
-  architecture strings in the same order. A lookup is one array access, a batch lookup one
-  fancy-index, and the string -> index dict is built once per table. It does not depend on the
-  search-space classes: the table's own ``arch`` column is the join key.
-* Loaders are registered per space (:func:`register_tables`: space name -> available tables,
-  dataset aliases and one loader function), so adding nb101/nb301 tables means registering
-  them, not editing a chain of if/elif on names. Only ``nb201`` is registered here.
-* The default for every table is the full training budget (NB201: 200 epochs), never a
-  reduced-epoch shortcut; what a column means is written in :attr:`GroundTruth.description`.
+* A table (:class:`GroundTruth`) is one read-only float64 array of values, one per tabulated
+  architecture, with each row's benchmark key (the space's ``key``: NB201's index, NB101's
+  module hash, a genotype string) and its architecture string (the space's ``to_str``). A table
+  need not cover its space: NB101's local table holds 30,001 of 423,624 cells. A lookup of an
+  architecture the table does not hold raises InvalidArchitectureError naming the table. A
+  complete table in the space's official order (NB201) stores no keys: row ``i`` is index ``i``.
+* Tables are declared by the space module, not here (:func:`register_benchmark`: a named
+  benchmark, its (dataset, metric) columns as :class:`TableInfo`, and optionally a loader for
+  other sources such as the official benchmark files). This module only knows CSV files.
+* Every metric declares its direction and unit. A column holding an error in percent is turned
+  into an accuracy (``from_error``); a loss stays a loss with ``higher_is_better=False``, and
+  :attr:`GroundTruth.sign` orients it for maximisation.
 * CSVs are read with :mod:`csv` and numpy (no pandas) and validated strictly: required columns,
-  field count per line, numeric finite values, ``index`` column equal to the row number, unique
-  architecture strings, expected row count. Anything else is a :class:`CorruptDataError` naming
-  the file, line and problem; a missing file is a :class:`DataNotFoundError` naming the file, the
-  folder looked in, where to get the data, and ``--data-dir`` / ``$NASLIB_ZERO_DATA``.
+  field count per line, numeric finite values, unique keys, for indexed tables an index column
+  equal to the row number, and the expected row count. Anything else is a
+  :class:`CorruptDataError` naming the file, line and problem; a missing file is a
+  :class:`DataNotFoundError` naming the file, the folder looked in, where to get the data, and
+  ``--data-dir`` / ``$NASLIB_ZERO_DATA``.
 * Loaded tables are cached in-process per (file, size, mtime): repeated loads are free, an
   edited file is re-read. Tables are immutable, so sharing one object is safe.
 """
@@ -27,7 +30,7 @@ import csv
 import math
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,14 +46,15 @@ from naslib_zero.paths import ENV_VAR, data_root
 
 Source = str | os.PathLike[str]
 
-_METRIC_ALIASES = {"test": "test", "val": "val", "valid": "val", "validation": "val"}
+_METRIC_ALIASES = {"valid": "val", "validation": "val"}
 
 
 @dataclass(frozen=True, eq=False)
 class GroundTruth:
-    """Accuracy (percent) of every architecture of ``space`` on ``dataset``.
+    """Values of the architectures of ``space`` that one benchmark tabulates on ``dataset``.
 
-    ``values[i]`` and ``archs[i]`` belong to the architecture with official index ``i``.
+    ``values[i]`` and ``archs[i]`` (the space's string form) belong to row ``i``, whose key is
+    ``keys[i]``; ``keys=None`` means a complete table in official order (key of row i = i).
     ``source`` is the file the numbers came from; ``description`` says what they are.
     """
 
@@ -61,7 +65,12 @@ class GroundTruth:
     archs: tuple[str, ...] = field(repr=False)
     source: str
     description: str
-    _index: dict[str, int] = field(init=False, repr=False)
+    keys: tuple[Hashable, ...] | None = field(default=None, repr=False)
+    higher_is_better: bool = True
+    unit: str = "%"
+    benchmark: str = ""
+    _by_arch: dict[str, int] = field(init=False, repr=False)
+    _by_key: dict[Hashable, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         values = np.asarray(self.values, dtype=np.float64)
@@ -71,61 +80,89 @@ class GroundTruth:
         archs = tuple(self.archs)
         if values.ndim != 1 or len(archs) != len(values):
             raise ValueError(f"need one value per architecture: {values.shape} vs {len(archs)}")
-        index = {arch: i for i, arch in enumerate(archs)}
-        if len(index) != len(archs):
+        by_arch = {arch: i for i, arch in enumerate(archs)}
+        if len(by_arch) != len(archs):
             raise ValueError(f"duplicate architecture strings in {self.source}")
+        keys = None if self.keys is None else tuple(self.keys)
+        by_key = {} if keys is None else {k: i for i, k in enumerate(keys)}
+        if keys is not None and (len(keys) != len(archs) or len(by_key) != len(keys)):
+            raise ValueError(f"need one distinct key per architecture in {self.source}")
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "archs", archs)
-        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "_by_arch", by_arch)
+        object.__setattr__(self, "_by_key", by_key)
 
     def __len__(self) -> int:
         return len(self.values)
 
-    def index_of(self, arch: str | int | np.integer) -> int:
-        """The official index of an architecture string (an index is checked and returned)."""
-        if isinstance(arch, str):
-            try:
-                return self._index[arch]
-            except KeyError:
-                raise InvalidArchitectureError(
-                    f"architecture {arch!r} is not in the {self.space} table ({len(self)} "
-                    f"architectures from {self.source}); expected a string like {self.archs[0]!r}"
-                ) from None
-        if isinstance(arch, int | np.integer) and not isinstance(arch, bool | np.bool_):
-            if 0 <= arch < len(self.values):
-                return int(arch)
-            raise InvalidArchitectureError(
-                f"{self.space} architecture index {int(arch)} is out of range 0..{len(self) - 1}"
-            )
-        raise InvalidArchitectureError(
-            f"expected an architecture index or string, got {type(arch).__name__} {arch!r}"
-        )
+    @property
+    def name(self) -> str:
+        """``space/benchmark dataset metric``, for messages."""
+        return f"{self.space}{'/' + self.benchmark if self.benchmark else ''} " \
+               f"{self.dataset} {self.metric}"
 
-    def lookup(self, arch: str | int | np.integer) -> float:
-        """Accuracy of one architecture, given by official index or architecture string."""
+    @property
+    def sign(self) -> float:
+        """+1 for higher-is-better metrics, -1 otherwise: ``sign * value`` is maximised."""
+        return 1.0 if self.higher_is_better else -1.0
+
+    def row_key(self, i: int) -> Hashable:
+        """The benchmark key of row ``i``."""
+        return i if self.keys is None else self.keys[i]
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self.index_of(key)  # type: ignore[arg-type]
+        except InvalidArchitectureError:
+            return False
+        return True
+
+    def index_of(self, arch: Hashable) -> int:
+        """The row of an architecture, given by its string form or its benchmark key."""
+        if isinstance(arch, bool | np.bool_) or arch is None or isinstance(arch, float):
+            raise InvalidArchitectureError(
+                f"expected an architecture index or string, got {type(arch).__name__} {arch!r}")
+        if isinstance(arch, np.integer):
+            arch = int(arch)
+        if isinstance(arch, str) and arch in self._by_arch:
+            return self._by_arch[arch]
+        if self.keys is None and isinstance(arch, int):
+            if 0 <= arch < len(self.values):
+                return arch
+            raise InvalidArchitectureError(
+                f"{self.space} architecture index {arch} is out of range 0..{len(self) - 1}")
+        try:
+            return self._by_key[arch]
+        except (KeyError, TypeError):
+            pass
+        example = self.archs[0] if self.archs else "?"
+        raise InvalidArchitectureError(
+            f"architecture {arch!r} is not in the {self.name} table ({len(self)} "
+            f"architectures from {self.source}); expected a string like {example!r}")
+
+    def lookup(self, arch: Hashable) -> float:
+        """Value of one architecture, given by benchmark key or architecture string."""
         return float(self.values[self.index_of(arch)])
 
-    def lookup_many(self, archs: Iterable[int] | Iterable[str] | np.ndarray) -> np.ndarray:
-        """Accuracies of many architectures (all indices or all strings), same shape as input."""
+    def lookup_many(self, archs: Iterable[Hashable] | np.ndarray) -> np.ndarray:
+        """Values of many architectures (keys or strings), in the shape of the input."""
         keys = archs if isinstance(archs, np.ndarray) else np.asarray(list(archs))
         if keys.size == 0:
             return np.empty(keys.shape, dtype=np.float64)
-        if keys.dtype.kind in "iu":
+        if keys.dtype.kind in "iu" and self.keys is None:
             bad = (keys < 0) | (keys >= len(self.values))
             if bad.any():
                 raise InvalidArchitectureError(
                     f"{int(bad.sum())} {self.space} architecture index(es) out of range "
-                    f"0..{len(self) - 1}, e.g. {int(keys[bad].flat[0])}"
-                )
+                    f"0..{len(self) - 1}, e.g. {int(keys[bad].flat[0])}")
             return self.values[keys]
-        if keys.dtype.kind in "UO":
-            flat = np.fromiter(
-                (self.index_of(k) for k in keys.ravel().tolist()), dtype=np.intp, count=keys.size
-            )
-            return self.values[flat.reshape(keys.shape)]
-        raise InvalidArchitectureError(
-            f"expected architecture indices or strings, got an array of dtype {keys.dtype}"
-        )
+        if keys.dtype.kind not in "iuUO":
+            raise InvalidArchitectureError(
+                f"expected architecture keys or strings, got an array of dtype {keys.dtype}")
+        flat = np.fromiter((self.index_of(k) for k in keys.ravel().tolist()), dtype=np.intp,
+                           count=keys.size)
+        return self.values[flat.reshape(keys.shape)]
 
 
 # ------------------------------------------------------------------------------- registry
@@ -133,10 +170,13 @@ class GroundTruth:
 
 @dataclass(frozen=True)
 class TableInfo:
-    """One (space, dataset, metric) table and the CSV file that holds it by default.
+    """One (dataset, metric) column of a benchmark, and the CSV file that holds it by default.
 
-    ``file`` is relative to the data root; ``column`` is its value column; ``rows`` the number
-    of architectures (row i = index i); ``origin`` says where the file comes from.
+    ``file`` is relative to the data root; ``column`` its value column; ``rows`` the expected
+    number of rows (None: any). Rows are keyed by ``key_column`` (parsed with ``key_type``);
+    the architecture string is ``arch_column``, or ``row_arch(row)`` built from other columns.
+    ``indexed``: the key column is the row number and the table covers the space in official
+    order. ``from_error``: the column is an error in percent, reported as ``100 - error``.
     """
 
     space: str
@@ -144,9 +184,18 @@ class TableInfo:
     metric: str
     file: str
     column: str
-    rows: int
+    rows: int | None
     description: str
     origin: str
+    benchmark: str = "default"
+    key_column: str = "index"
+    key_type: type = int
+    arch_column: str | None = "arch"
+    row_arch: Callable[[dict[str, str]], str] | None = field(default=None, compare=False)
+    indexed: bool = False
+    higher_is_better: bool = True
+    unit: str = "%"
+    from_error: bool = False
 
 
 Loader = Callable[[TableInfo, Path, Source], GroundTruth]
@@ -154,82 +203,117 @@ Loader = Callable[[TableInfo, Path, Source], GroundTruth]
 
 
 @dataclass(frozen=True)
-class _SpaceTables:
-    tables: dict[tuple[str, str], TableInfo]
-    datasets: dict[str, str]  # normalised alias -> canonical dataset name
+class _Benchmark:
+    name: str
+    tables: tuple[TableInfo, ...]
     loader: Loader
 
 
-_REGISTRY: dict[str, _SpaceTables] = {}
+_REGISTRY: dict[str, dict[str, _Benchmark]] = {}  # space -> benchmark name -> benchmark
+_ALIASES: dict[str, dict[str, str]] = {}  # space -> normalised dataset alias -> dataset
 
 
 def _norm(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "").replace(" ", "")
 
 
-def register_tables(
-    space: str,
-    tables: Sequence[TableInfo],
-    loader: Loader,
-    aliases: dict[str, str] | None = None,
-) -> None:
-    """Make ``tables`` of ``space`` loadable through ``loader``.
+def _load_csv_source(table: TableInfo, root: Path, source: Source) -> GroundTruth:
+    if isinstance(source, str) and source == "auto":
+        return load_csv_table(table, root)
+    raise UnknownNameError(f"the {table.space}/{table.benchmark} benchmark reads only its CSV")
 
-    ``aliases`` maps extra dataset names to canonical ones; matching ignores case, '-', '_'.
+
+def register_benchmark(space: str, name: str, tables: Sequence[TableInfo],
+                       loader: Loader | None = None,
+                       aliases: dict[str, str] | None = None) -> None:
+    """Declare the benchmark ``name`` of ``space``: its tables and how to load them.
+
+    ``loader`` reads a table from ``source`` (default: the CSVs only); ``aliases`` maps extra
+    dataset names to declared ones (matching ignores case, '-', '_'). The first benchmark
+    registered for a space is its default.
     """
-    if space in _REGISTRY:
-        raise ValueError(f"tables for space {space!r} are already registered")
-    datasets = {_norm(t.dataset): t.dataset for t in tables}
-    datasets.update({_norm(alias): name for alias, name in (aliases or {}).items()})
-    _REGISTRY[space] = _SpaceTables({(t.dataset, t.metric): t for t in tables}, datasets, loader)
+    benchmarks = _REGISTRY.setdefault(space, {})
+    if name in benchmarks:
+        raise ValueError(f"benchmark {name!r} of space {space!r} is already registered")
+    if any(t.space != space or t.benchmark != name for t in tables):
+        raise ValueError(f"every table of {space}/{name} must name that space and benchmark")
+    benchmarks[name] = _Benchmark(name, tuple(tables), loader or _load_csv_source)
+    known = _ALIASES.setdefault(space, {})
+    known.update({_norm(t.dataset): t.dataset for t in tables})
+    known.update({_norm(alias): target for alias, target in (aliases or {}).items()})
 
 
-def list_tables(space: str | None = None) -> list[TableInfo]:
-    """The registered tables (of one space, or of all), without reading any file."""
+def _ensure_registered() -> None:
+    import search_spaces  # noqa: F401  (the space modules declare their benchmarks)
+
+
+def list_benchmarks(space: str) -> list[str]:
+    """Names of the benchmarks of ``space``, the default first."""
+    _ensure_registered()
+    return list(_REGISTRY.get(space, {}))
+
+
+def list_tables(space: str | None = None, benchmark: str | None = None) -> list[TableInfo]:
+    """The declared tables (of one space / benchmark, or of all), without reading any file."""
+    _ensure_registered()
     spaces = [space.lower()] if space is not None else sorted(_REGISTRY)
-    return [t for s in spaces if s in _REGISTRY for t in _REGISTRY[s].tables.values()]
+    return [t for s in spaces for b in _REGISTRY.get(s, {}).values()
+            if benchmark is None or b.name == benchmark for t in b.tables]
 
 
-def _resolve(space: str, dataset: str, metric: str) -> tuple[_SpaceTables, TableInfo]:
-    entry = _REGISTRY.get(space.lower())
-    if entry is None:
+def resolve_table(space: str, dataset: str, metric: str | None = None,
+                  benchmark: str | None = None) -> tuple[TableInfo, Loader]:
+    """The declared table for (space, dataset, metric, benchmark); None picks the default
+    (the first benchmark, and the first metric of the dataset, that match)."""
+    _ensure_registered()
+    space = space.lower()
+    benchmarks = _REGISTRY.get(space)
+    if not benchmarks:
         raise UnknownNameError(
             f"no ground-truth tables for search space {space!r}; "
-            f"available: {', '.join(sorted(_REGISTRY))}"
-        )
-    canonical = entry.datasets.get(_norm(dataset))
-    names = sorted({t.dataset for t in entry.tables.values()})
-    if canonical is None:
+            f"available: {', '.join(sorted(_REGISTRY))}")
+    if benchmark is not None and benchmark not in benchmarks:
         raise UnknownNameError(
-            f"unknown dataset {dataset!r} for {space}; available: {', '.join(names)}"
-        )
-    kind = _METRIC_ALIASES.get(metric.lower())
-    table = entry.tables.get((canonical, kind)) if kind else None
-    if table is None:
-        have = sorted(t.metric for t in entry.tables.values() if t.dataset == canonical)
+            f"unknown benchmark {benchmark!r} for {space}; available: {', '.join(benchmarks)}")
+    chosen = [benchmarks[benchmark]] if benchmark else list(benchmarks.values())
+    name = _ALIASES[space].get(_norm(dataset))
+    candidates = [(t, b.loader) for b in chosen for t in b.tables if t.dataset == name]
+    if not candidates:
+        have = sorted({t.dataset for b in chosen for t in b.tables})
         raise UnknownNameError(
-            f"unknown metric {metric!r} for {space}/{canonical}; available: {', '.join(have)}"
-        )
-    return entry, table
+            f"unknown dataset {dataset!r} for {space}"
+            f"{'/' + benchmark if benchmark else ''}; available: {', '.join(have)}")
+    if metric is None:
+        return candidates[0]
+    wanted = _METRIC_ALIASES.get(metric.lower(), metric.lower())
+    for table, loader in candidates:
+        if table.metric.lower() == wanted:
+            return table, loader
+    have = sorted({t.metric for t, _ in candidates})
+    raise UnknownNameError(
+        f"unknown metric {metric!r} for {space}/{name}; available: {', '.join(have)}")
 
 
 def load_ground_truth(
     space: str,
     dataset: str,
-    metric: str = "test",
+    metric: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     source: Source = "auto",
+    benchmark: str | None = None,
 ) -> GroundTruth:
     """The ground-truth table of ``space`` on ``dataset``.
 
-    ``metric`` is "test" (default) or "val" ("valid"/"validation" accepted); see
-    :func:`list_tables` for what each table contains. ``data_dir`` is the data root (the CLI's
+    ``metric`` names a declared metric (None: the benchmark's first for the dataset, e.g.
+    NB201's 200-epoch "test"; "valid"/"validation" mean "val"); ``benchmark`` one of
+    :func:`list_benchmarks` (None: the first that has the dataset and metric). See
+    :func:`list_tables` for what each contains. ``data_dir`` is the data root (the CLI's
     ``--data-dir``; default ``$NASLIB_ZERO_DATA`` or the user cache). ``source="auto"`` reads
-    the compact CSV under the data root; a file path reads that benchmark file instead (nb201:
-    the official ``NAS-Bench-201-v1_*.pth``, see :mod:`naslib_zero.nb201_official`).
+    the compact CSV under the data root; a file path reads that benchmark file instead where
+    the benchmark's loader supports it (nb201: the official ``NAS-Bench-201-v1_*.pth``).
     """
-    entry, table = _resolve(space, dataset, metric)
-    return entry.loader(table, data_root(data_dir), source)
+    table, loader = resolve_table(space, dataset, metric, benchmark)
+    return loader(table, data_root(data_dir), source)
 
 
 # ----------------------------------------------------------------------------- CSV reading
@@ -237,8 +321,8 @@ def load_ground_truth(
 _CSV_CACHE: dict[tuple[TableInfo, str], tuple[tuple[int, int], GroundTruth]] = {}
 
 
-def load_index_csv(table: TableInfo, root: Path) -> GroundTruth:
-    """Read ``table`` from its CSV (columns ``index``, ``arch``, value columns; row i = index i)."""
+def load_csv_table(table: TableInfo, root: Path) -> GroundTruth:
+    """Read ``table`` from its CSV file under ``root`` (validated; cached per file version)."""
     path = root / table.file
     if not path.is_file():
         folder = path.parent
@@ -248,30 +332,36 @@ def load_index_csv(table: TableInfo, root: Path) -> GroundTruth:
             f"  looked in folder {folder} ({where})\n"
             f"  source: {table.origin}\n"
             f"  point the toolkit at the data folder that contains {table.file} with "
-            f"--data-dir or ${ENV_VAR}"
-        )
+            f"--data-dir or ${ENV_VAR}")
     stat = path.stat()
     stamp = (stat.st_size, stat.st_mtime_ns)
     key = (table, str(path.resolve()))
     cached = _CSV_CACHE.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    archs, values = _read_index_csv(path, table.column, table.rows)
+    keys, archs, values = _read_csv(path, table)
+    if table.from_error:
+        values = 100.0 - values
     truth = GroundTruth(
-        space=table.space,
-        dataset=table.dataset,
-        metric=table.metric,
-        values=values,
-        archs=archs,
-        source=str(path),
-        description=table.description,
-    )
+        space=table.space, dataset=table.dataset, metric=table.metric, values=values,
+        archs=archs, source=str(path), description=table.description,
+        keys=None if table.indexed else keys, higher_is_better=table.higher_is_better,
+        unit=table.unit, benchmark=table.benchmark)
     _CSV_CACHE[key] = (stamp, truth)
     return truth
 
 
-def _read_index_csv(path: Path, column: str, rows: int) -> tuple[tuple[str, ...], np.ndarray]:
-    """Parse and validate one value column of an index-ordered CSV."""
+def _parse(text: str, kind: type, path: Path, lineno: int, column: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise CorruptDataError(
+            f"{path}, line {lineno}, column {column!r}: non-numeric value {text!r}") from None
+
+
+def _read_csv(path: Path, table: TableInfo) -> tuple[tuple, tuple[str, ...], np.ndarray]:
+    """Parse and validate (keys, architecture strings, values) of one value column."""
+    keys: list = []
     archs: list[str] = []
     values: list[float] = []
     try:
@@ -280,120 +370,49 @@ def _read_index_csv(path: Path, column: str, rows: int) -> tuple[tuple[str, ...]
             header = [h.strip() for h in next(reader, [])]
             if not header:
                 raise CorruptDataError(f"{path}: empty file (no header line)")
-            missing = [c for c in ("index", "arch", column) if c not in header]
+            needed = [table.key_column, table.column] + \
+                ([table.arch_column] if table.arch_column else [])
+            missing = [c for c in needed if c not in header]
             if missing:
                 raise CorruptDataError(
-                    f"{path}: missing column(s) {', '.join(missing)}; header is {header}"
-                )
-            i_idx, i_arch, i_val = (header.index(c) for c in ("index", "arch", column))
+                    f"{path}: missing column(s) {', '.join(missing)}; header is {header}")
+            i_key, i_val = header.index(table.key_column), header.index(table.column)
+            i_arch = header.index(table.arch_column) if table.arch_column else None
             for lineno, row in enumerate(reader, start=2):
                 if not row:
                     continue
                 if len(row) != len(header):
                     raise CorruptDataError(
                         f"{path}, line {lineno}: {len(row)} fields, expected {len(header)} "
-                        "(truncated or malformed file)"
-                    )
-                expected = len(archs)
-                if row[i_idx].strip() != str(expected):
+                        "(truncated or malformed file)")
+                raw_key = row[i_key].strip()
+                if table.indexed and raw_key != str(len(keys)):
                     raise CorruptDataError(
-                        f"{path}, line {lineno}: index {row[i_idx]!r}, expected {expected} "
-                        "(rows must be sorted by index, one per architecture)"
-                    )
-                try:
-                    value = float(row[i_val])
-                except ValueError:
-                    value = math.nan
+                        f"{path}, line {lineno}: {table.key_column} {raw_key!r}, expected "
+                        f"{len(keys)} (rows must be sorted by index, one per architecture)")
+                key = _parse(raw_key, table.key_type, path, lineno, table.key_column)
+                value = _parse(row[i_val], float, path, lineno, table.column)
                 if not math.isfinite(value):
                     raise CorruptDataError(
-                        f"{path}, line {lineno}, column {column!r}: non-numeric or non-finite "
-                        f"value {row[i_val]!r}"
-                    )
-                archs.append(row[i_arch].strip())
+                        f"{path}, line {lineno}, column {table.column!r}: non-finite value "
+                        f"{row[i_val]!r}")
+                if i_arch is not None:
+                    arch = row[i_arch].strip()
+                else:
+                    try:
+                        arch = table.row_arch(dict(zip(header, row)))  # type: ignore[misc]
+                    except (ValueError, KeyError) as err:
+                        raise CorruptDataError(f"{path}, line {lineno}: {err}") from None
+                keys.append(key)
+                archs.append(arch)
                 values.append(value)
     except (UnicodeDecodeError, csv.Error) as exc:
         raise CorruptDataError(f"{path}: not a readable CSV file ({exc})") from exc
-    if len(archs) != rows:
+    if table.rows is not None and len(archs) != table.rows:
         raise CorruptDataError(
-            f"{path}: {len(archs)} data rows, expected {rows} (truncated or wrong file?)"
-        )
-    if len(set(archs)) != rows:
-        dup = next(a for a, n in Counter(archs).items() if n > 1)
-        raise CorruptDataError(f"{path}: architecture {dup!r} occurs more than once")
-    return tuple(archs), np.asarray(values, dtype=np.float64)
-
-
-# ---------------------------------------------------------------------------- NAS-Bench-201
-
-_NB201_ROWS = 15_625
-_NB201_TEST = {
-    "cifar10": "NAS-Bench-201 cifar10 TEST accuracy (%) after 200 epochs, mean over seeds "
-    "(trained on the CIFAR-10 train+valid images, evaluated on the CIFAR-10 test set)",
-    "cifar100": "NAS-Bench-201 cifar100 TEST accuracy (%) after 200 epochs, mean over seeds "
-    "(x-test split)",
-    "ImageNet16-120": "NAS-Bench-201 ImageNet16-120 TEST accuracy (%) after 200 epochs, mean "
-    "over seeds (x-test split)",
-}
-_NB201_VAL = {  # dataset -> (CSV column, description)
-    "cifar10": (
-        "cifar10-valid",
-        "NAS-Bench-201 cifar10 VALIDATION accuracy (%) after 200 epochs, mean over seeds, of "
-        "the 'cifar10-valid' setting: trained on 25k CIFAR-10 train images, evaluated on the "
-        "other 25k (x-valid)",
-    ),
-    "cifar100": (
-        "cifar100",
-        "NAS-Bench-201 cifar100 VALIDATION accuracy (%) after 200 epochs, mean over seeds "
-        "(x-valid split)",
-    ),
-    "ImageNet16-120": (
-        "ImageNet16-120",
-        "NAS-Bench-201 ImageNet16-120 VALIDATION accuracy (%) after 200 epochs, mean over "
-        "seeds (x-valid split)",
-    ),
-}
-_NB201_ORIGIN = (
-    "{file} of the project's shared data set ({what}; see data/README.md), or pass "
-    "source=<path to the official NAS-Bench-201-v1_0-e61699.pth or v1_1-096897.pth from "
-    "https://github.com/D-X-Y/NAS-Bench-201>"
-)
-
-
-def _nb201_tables() -> list[TableInfo]:
-    test_file, val_file = "nb201/nb201_test_accuracy.csv", "nb201/nb201_val_accuracy.csv"
-    test_origin = _NB201_ORIGIN.format(
-        file=test_file, what="NATS-Bench tss values from v-tao/nats-bench-landscape"
-    )
-    val_origin = _NB201_ORIGIN.format(file=val_file, what="from leeyeehoo/GenNAS-Zero")
-    tables = []
-    for name, test in _NB201_TEST.items():
-        tables.append(
-            TableInfo("nb201", name, "test", test_file, name, _NB201_ROWS, test, test_origin)
-        )
-        column, val = _NB201_VAL[name]
-        tables.append(
-            TableInfo("nb201", name, "val", val_file, column, _NB201_ROWS, val, val_origin)
-        )
-    return tables
-
-
-def _load_nb201(table: TableInfo, root: Path, source: Source) -> GroundTruth:
-    if isinstance(source, str) and source == "auto":
-        return load_index_csv(table, root)
-    from naslib_zero.nb201_official import load_official_table  # imports torch: only on demand
-
-    return load_official_table(source, table.dataset, table.metric, cache_root=root)
-
-
-register_tables(
-    "nb201",
-    _nb201_tables(),
-    _load_nb201,
-    aliases={
-        "c10": "cifar10",
-        "c100": "cifar100",
-        "imagenet16": "ImageNet16-120",
-        "imagenet": "ImageNet16-120",
-        "in16": "ImageNet16-120",
-    },
-)
+            f"{path}: {len(archs)} data rows, expected {table.rows} (truncated or wrong file?)")
+    for what, items in (("architecture", archs), (table.key_column, keys)):
+        if len(set(items)) != len(items):
+            dup = next(a for a, n in Counter(items).items() if n > 1)
+            raise CorruptDataError(f"{path}: {what} {dup!r} occurs more than once")
+    return tuple(keys), tuple(archs), np.asarray(values, dtype=np.float64)

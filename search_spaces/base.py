@@ -1,8 +1,31 @@
-"""The SearchSpace protocol every space implements, and the name -> space registry.
+"""The SearchSpace contract every space implements, and the name -> space registry.
 
 An architecture (``Arch``) is a small immutable, hashable value owned by its space (NB201: a
-tuple of six op indices). Everything else -- strings, graphs, torch models, feature vectors --
-is derived from it by the space, so strategies and proxies never look inside an ``Arch``.
+tuple of six op indices; NB101: a pruned cell spec). Everything else -- strings, graphs, torch
+models, feature vectors, benchmark keys -- is derived from it by the space, so strategies,
+proxies and the CLI never look inside an ``Arch``.
+
+A space module declares, next to its class, everything the rest of the toolkit needs to know
+about it: the datasets it has models for (:class:`DatasetSpec`: input shape, classes; the first
+is the default), its benchmark tables (``naslib_zero.tables.register_benchmark``), and its
+``key`` (what those tables are keyed by). Nothing outside the module knows a space's input
+shape, class count or table layout.
+
+What the toolkit calls, and what a space must provide:
+
+* always: ``from_str``/``to_str``, ``sample``, ``mutate``, ``neighbors``, ``decisions`` /
+  ``from_decisions`` / ``to_decisions``, ``encode``, ``canonical``, ``to_graph`` and
+  ``make_model`` (the hook behind :meth:`SearchSpace.to_model`);
+* with defaults: ``key`` (``to_str``), ``is_valid`` (the string form can be produced),
+  ``decode`` (the rejection path, below), ``size`` (None: not enumerable);
+* finite, indexable spaces only: ``index``/``from_index``/``enumerate`` (the defaults raise
+  :class:`~naslib_zero.errors.NotIndexableError`, and ``indexable`` says which case holds).
+
+Constraints. Decision vectors cover a product of choices that may contain invalid
+architectures (NB101's 9-edge limit, DARTS' distinct inputs). ``from_decisions`` raises
+:class:`~naslib_zero.errors.InvalidArchitectureError` for those; ``decode`` turns that into
+``None``. REINFORCE redraws on ``None`` and NSGA-II replaces the individual with a random
+valid one; both count the rejected draws (``strategy.rejected``).
 """
 
 from __future__ import annotations
@@ -10,15 +33,47 @@ from __future__ import annotations
 import fnmatch
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import UnknownNameError
+from naslib_zero.errors import (
+    InvalidArchitectureError,
+    InvalidArgumentError,
+    NotIndexableError,
+    UnknownNameError,
+)
 
 Arch = Hashable
+
+SYNTHETIC = "synthetic"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset a space has models for: the model's input shape (C, H, W) and class count.
+
+    ``name`` is the data reader's name (``naslib_zero.data``), e.g. ``cifar10``.
+    """
+
+    name: str
+    input_shape: tuple[int, int, int]
+    num_classes: int
+
+    def __post_init__(self) -> None:
+        if len(self.input_shape) != 3 or min(self.input_shape) < 1:
+            raise InvalidArgumentError(f"input_shape must be (C, H, W), got {self.input_shape}")
+        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) \
+                or self.num_classes < 1:
+            raise InvalidArgumentError(
+                f"num_classes must be a positive int, got {self.num_classes!r}")
+
+
+def _norm(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
 
 
 class SearchSpace(ABC):
@@ -26,9 +81,13 @@ class SearchSpace(ABC):
 
     ``decisions()`` is the factorised view used by REINFORCE and pymoo: a list with the number
     of choices of each decision; ``from_decisions`` maps one choice per decision to an Arch.
+    Subclasses set ``name`` and ``datasets`` (the first one is the default dataset).
     """
 
     name: str
+    datasets: tuple[DatasetSpec, ...] = ()
+
+    # ---------------------------------------------------------------- strings and values
 
     @abstractmethod
     def from_str(self, s: str) -> Arch:
@@ -36,11 +95,25 @@ class SearchSpace(ABC):
 
     @abstractmethod
     def to_str(self, arch: Arch) -> str:
-        """The space's canonical string form of ``arch`` (round-trips with ``from_str``)."""
+        """The space's string form of ``arch`` (round-trips with ``from_str``)."""
+
+    def key(self, arch: Arch) -> Hashable:
+        """What the space's benchmark tables are keyed by (default: the string form)."""
+        return self.to_str(arch)
+
+    def is_valid(self, arch: Arch) -> bool:
+        """Whether ``arch`` is an architecture of this space."""
+        try:
+            self.to_str(arch)
+        except InvalidArchitectureError:
+            return False
+        return True
+
+    # --------------------------------------------------------------- moves and features
 
     @abstractmethod
     def sample(self, rng: np.random.Generator) -> Arch:
-        """One architecture drawn uniformly at random."""
+        """One architecture drawn from the space's own sampling distribution."""
 
     @abstractmethod
     def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
@@ -48,7 +121,7 @@ class SearchSpace(ABC):
 
     @abstractmethod
     def neighbors(self, arch: Arch) -> list[Arch]:
-        """All one-edit neighbours of ``arch``."""
+        """All one-edit neighbours of ``arch`` (valid, distinct, without ``arch``)."""
 
     @abstractmethod
     def decisions(self) -> list[int]:
@@ -56,15 +129,23 @@ class SearchSpace(ABC):
 
     @abstractmethod
     def from_decisions(self, values: Sequence[int]) -> Arch:
-        """The architecture with one choice per decision."""
+        """The architecture with one choice per decision (InvalidArchitectureError if the
+        choices violate the space's constraints)."""
 
     @abstractmethod
     def to_decisions(self, arch: Arch) -> list[int]:
         """Inverse of ``from_decisions``."""
 
+    def decode(self, values: Sequence[int]) -> Arch | None:
+        """``from_decisions(values)``, or None when the choices violate a constraint."""
+        try:
+            return self.from_decisions(values)
+        except InvalidArchitectureError:
+            return None
+
     @abstractmethod
     def encode(self, arch: Arch) -> np.ndarray:
-        """A numeric feature vector (float32, fixed length) for surrogate models."""
+        """A numeric feature vector (float32, the same length for every arch) for surrogates."""
 
     @abstractmethod
     def canonical(self, arch: Arch) -> Arch:
@@ -74,27 +155,86 @@ class SearchSpace(ABC):
     def to_graph(self, arch: Arch) -> nx.DiGraph:
         """The cell or network as a directed graph whose edges (or nodes) carry the ops."""
 
+    # --------------------------------------------------------------------------- models
+
+    def dataset(self, name: str | DatasetSpec | None = None) -> DatasetSpec:
+        """The declared dataset ``name`` (case, '-' and '_' ignored; None: the default).
+
+        ``"synthetic"`` (data-free inputs) is the default dataset's shape and classes.
+        """
+        if isinstance(name, DatasetSpec):
+            return name
+        if not self.datasets:
+            raise UnknownNameError(f"search space {self.name!r} declares no dataset")
+        if name is None or _norm(name) == SYNTHETIC:
+            return self.datasets[0]
+        for spec in self.datasets:
+            if _norm(spec.name) == _norm(name):
+                return spec
+        raise UnknownNameError(
+            f"search space {self.name!r} has no models for dataset {name!r}; available: "
+            f"{', '.join(d.name for d in self.datasets)}")
+
+    def to_model(self, arch: Arch, dataset: str | DatasetSpec | None = None) -> nn.Module:
+        """The benchmark's reference torch network for ``arch`` on ``dataset`` (a declared
+        name, a :class:`DatasetSpec`, or None for the default); forward returns logits."""
+        return self.make_model(arch, self.dataset(dataset))
+
     @abstractmethod
-    def to_model(self, arch: Arch, num_classes: int = 10) -> nn.Module:
-        """The benchmark's reference torch network for ``arch``."""
+    def make_model(self, arch: Arch, dataset: DatasetSpec) -> nn.Module:
+        """Hook behind :meth:`to_model`: build the network for a resolved dataset."""
+
+    # --------------------------------------------------------------- finite spaces only
+
+    @property
+    def indexable(self) -> bool:
+        """Whether ``index``/``from_index``/``enumerate`` are available."""
+        return type(self).index is not SearchSpace.index
 
     def size(self) -> int | None:
         """Number of architectures, or None for spaces too large to enumerate."""
         return None
 
+    def index(self, arch: Arch) -> int:
+        """Position of ``arch`` in the space's official order (finite spaces only)."""
+        raise NotIndexableError(f"search space {self.name!r} has no architecture index")
+
+    def from_index(self, i: int) -> Arch:
+        """The architecture at position ``i`` of the official order (finite spaces only)."""
+        raise NotIndexableError(f"search space {self.name!r} has no architecture index")
+
     def enumerate(self) -> Iterator[Arch]:
-        """Every architecture, in the space's official order (finite spaces only)."""
-        raise TypeError(f"search space {self.name!r} cannot be enumerated")
+        """Every architecture, in the official order (finite spaces only)."""
+        if not self.indexable:
+            raise NotIndexableError(f"search space {self.name!r} cannot be enumerated")
+        return (self.from_index(i) for i in range(self.size()))
+
+    def benchmarks(self) -> list[str]:
+        """Names of the benchmark tables declared for this space."""
+        from naslib_zero.tables import list_benchmarks
+
+        return list_benchmarks(self.name)
 
 
-_FACTORIES: dict[str, Callable[[], SearchSpace]] = {}
-_INSTANCES: dict[str, SearchSpace] = {}
+def check_index(i: Any, size: int, space: str) -> int:
+    """``i`` as an int in ``[0, size)``, or InvalidArchitectureError naming the space."""
+    if isinstance(i, bool) or not isinstance(i, int | np.integer) or not 0 <= i < size:
+        raise InvalidArchitectureError(f"{space} index must be an int in [0, {size}), got {i!r}")
+    return int(i)
 
 
-def register_space(name: str) -> Callable[[Callable[[], SearchSpace]], Callable[[], SearchSpace]]:
-    """Decorator registering a zero-argument factory (usually the class) under ``name``."""
+_FACTORIES: dict[str, Callable[..., SearchSpace]] = {}
+_INSTANCES: dict[tuple[str, tuple], SearchSpace] = {}
 
-    def wrap(factory: Callable[[], SearchSpace]) -> Callable[[], SearchSpace]:
+
+def register_space(name: str) -> Callable[[Callable[..., SearchSpace]], Callable[..., SearchSpace]]:
+    """Decorator registering a factory (usually the class) under ``name``.
+
+    The factory's keyword arguments are the space's options (``get_space(name, **options)``);
+    it validates them and raises InvalidArgumentError on bad values.
+    """
+
+    def wrap(factory: Callable[..., SearchSpace]) -> Callable[..., SearchSpace]:
         if name in _FACTORIES:
             raise ValueError(f"search space {name!r} is already registered")
         _FACTORIES[name] = factory
@@ -108,14 +248,16 @@ def list_spaces(pattern: str = "*") -> list[str]:
     return sorted(n for n in _FACTORIES if fnmatch.fnmatch(n, pattern))
 
 
-def get_space(name: str, **kwargs: Any) -> SearchSpace:
-    """The space registered under ``name`` (one shared instance per name)."""
+def get_space(name: str, **options: Any) -> SearchSpace:
+    """The space registered under ``name`` with ``options`` (one shared instance per options)."""
     if name not in _FACTORIES:
         raise UnknownNameError(
             f"unknown search space {name!r}; available: {', '.join(list_spaces()) or 'none'}"
         )
-    if kwargs:
-        return _FACTORIES[name](**kwargs)
-    if name not in _INSTANCES:
-        _INSTANCES[name] = _FACTORIES[name]()
-    return _INSTANCES[name]
+    key = (name, tuple(sorted(options.items())))
+    if key not in _INSTANCES:
+        try:
+            _INSTANCES[key] = _FACTORIES[name](**options)
+        except TypeError as err:
+            raise InvalidArgumentError(f"bad options for search space {name!r}: {err}") from None
+    return _INSTANCES[key]

@@ -44,7 +44,8 @@ import numpy as np
 import torch.nn as nn
 
 from naslib_zero.errors import CorruptDataError, InvalidArchitectureError
-from search_spaces.base import SearchSpace, register_space
+from naslib_zero.tables import Source, TableInfo, load_csv_table, register_benchmark
+from search_spaces.base import DatasetSpec, SearchSpace, check_index, register_space
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
@@ -152,6 +153,11 @@ class NB201Space(SearchSpace):
     """NAS-Bench-201: a 4-node cell, 6 edges, 5 ops per edge, official index order."""
 
     name = "nb201"
+    datasets = (
+        DatasetSpec("cifar10", (3, 32, 32), 10),
+        DatasetSpec("cifar100", (3, 32, 32), 100),
+        DatasetSpec("ImageNet16-120", (3, 16, 16), 120),
+    )
 
     def from_str(self, s: str) -> Arch:
         if not isinstance(s, str):
@@ -202,9 +208,7 @@ class NB201Space(SearchSpace):
 
     def from_index(self, i: int) -> Arch:
         """The architecture with official benchmark index ``i``."""
-        if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < SIZE:
-            raise InvalidArchitectureError(f"NB201 index must be an int in [0, {SIZE}), got {i!r}")
-        return tuple(_order()[0][i].tolist())
+        return tuple(_order()[0][check_index(i, SIZE, "NB201")].tolist())
 
     def index(self, arch: Arch) -> int:
         """The official benchmark index of ``arch``."""
@@ -212,6 +216,10 @@ class NB201Space(SearchSpace):
         for op in _check(arch):
             code = code * NUM_OPS + op
         return int(_order()[1][code])
+
+    def key(self, arch: Arch) -> int:
+        """Benchmark key: the official index."""
+        return self.index(arch)
 
     def sample(self, rng: np.random.Generator) -> Arch:
         return tuple(rng.integers(0, NUM_OPS, size=NUM_EDGES).tolist())
@@ -267,14 +275,77 @@ class NB201Space(SearchSpace):
                 graph.add_edge(src, dst, op=OPS[op])
         return graph
 
-    def to_model(self, arch: Arch, num_classes: int = 10) -> nn.Module:
+    def make_model(self, arch: Arch, dataset: DatasetSpec) -> nn.Module:
         """The NB201 ``TinyNetwork`` (C=16, N=5) for ``arch``; forward returns logits."""
         from search_spaces.nb201_model import NB201Network
 
-        return NB201Network(_check(arch), num_classes)
+        return NB201Network(_check(arch), dataset.num_classes)
 
     def size(self) -> int:
         return SIZE
 
     def enumerate(self) -> Iterator[Arch]:
         return (tuple(row) for row in _order()[0].tolist())
+
+
+# ------------------------------------------------------------------------- benchmark tables
+
+_TEST = {
+    "cifar10": "NAS-Bench-201 cifar10 TEST accuracy (%) after 200 epochs, mean over seeds "
+    "(trained on the CIFAR-10 train+valid images, evaluated on the CIFAR-10 test set)",
+    "cifar100": "NAS-Bench-201 cifar100 TEST accuracy (%) after 200 epochs, mean over seeds "
+    "(x-test split)",
+    "ImageNet16-120": "NAS-Bench-201 ImageNet16-120 TEST accuracy (%) after 200 epochs, mean "
+    "over seeds (x-test split)",
+}
+_VAL = {  # dataset -> (CSV column, description)
+    "cifar10": (
+        "cifar10-valid",
+        "NAS-Bench-201 cifar10 VALIDATION accuracy (%) after 200 epochs, mean over seeds, of "
+        "the 'cifar10-valid' setting: trained on 25k CIFAR-10 train images, evaluated on the "
+        "other 25k (x-valid)",
+    ),
+    "cifar100": (
+        "cifar100",
+        "NAS-Bench-201 cifar100 VALIDATION accuracy (%) after 200 epochs, mean over seeds "
+        "(x-valid split)",
+    ),
+    "ImageNet16-120": (
+        "ImageNet16-120",
+        "NAS-Bench-201 ImageNet16-120 VALIDATION accuracy (%) after 200 epochs, mean over "
+        "seeds (x-valid split)",
+    ),
+}
+_ORIGIN = (
+    "{file} of the project's shared data set ({what}; see data/README.md), or pass "
+    "source=<path to the official NAS-Bench-201-v1_0-e61699.pth or v1_1-096897.pth from "
+    "https://github.com/D-X-Y/NAS-Bench-201>"
+)
+
+
+def _tables() -> list[TableInfo]:
+    test_file, val_file = "nb201/nb201_test_accuracy.csv", "nb201/nb201_val_accuracy.csv"
+    test_origin = _ORIGIN.format(
+        file=test_file, what="NATS-Bench tss values from v-tao/nats-bench-landscape")
+    val_origin = _ORIGIN.format(file=val_file, what="from leeyeehoo/GenNAS-Zero")
+    tables = []
+    for name, test in _TEST.items():
+        column, val = _VAL[name]
+        tables.append(TableInfo("nb201", name, "test", test_file, name, SIZE, test, test_origin,
+                                benchmark="nb201", indexed=True))
+        tables.append(TableInfo("nb201", name, "val", val_file, column, SIZE, val, val_origin,
+                                benchmark="nb201", indexed=True))
+    return tables
+
+
+def _load(table: TableInfo, root, source: Source):
+    if isinstance(source, str) and source == "auto":
+        return load_csv_table(table, root)
+    from naslib_zero.nb201_official import load_official_table  # imports torch: only on demand
+
+    return load_official_table(source, table.dataset, table.metric, cache_root=root)
+
+
+register_benchmark("nb201", "nb201", _tables(), _load, aliases={
+    "c10": "cifar10", "c100": "cifar100", "imagenet16": "ImageNet16-120",
+    "imagenet": "ImageNet16-120", "in16": "ImageNet16-120"})

@@ -42,6 +42,7 @@ class Strategy(ABC):
         self.rng = np.random.default_rng(seed)
         self.proposals = proposals
         self.chooser: Chooser | None = None
+        self.rejected = 0  # decision vectors the space rejected (see SearchSpace.decode)
 
     def warm_start(self, archs: Sequence[Arch], scores: Sequence[float]) -> None:  # noqa: B027
         """Seed the strategy with proxy-scored architectures, best first (default: ignore)."""

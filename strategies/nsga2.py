@@ -38,8 +38,8 @@ How it maps onto the one-architecture-per-``ask()`` interface (:mod:`strategies.
 * The cost is computed on ``space.canonical(arch)`` and cached per canonical string: ops on
   dead paths are not part of the function (and not part of the representative's model), and
   the loop already treats a class as one architecture. ``"params"`` counts the parameters of
-  the representative's model (``num_classes`` outputs); ``"flops"`` is the ``flops`` proxy
-  (multiply-accumulates per sample) on a batch of two synthetic ``input_shape`` images.
+  the representative's model on the strategy's ``dataset``; ``"flops"`` is the ``flops``
+  proxy (multiply-accumulates per sample) on two synthetic images of that dataset's shape.
 
 :func:`pareto_indices` and :func:`hypervolume` work on (value, cost) pairs; see there for the
 reference point. pymoo is imported on first use (about half a second), not with the module.
@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from naslib_zero.errors import InvalidArgumentError, UnknownNameError
-from search_spaces.base import Arch, SearchSpace
+from search_spaces.base import Arch, DatasetSpec, SearchSpace
 from strategies import register_strategy
 from strategies.base import Strategy
 
@@ -71,41 +71,43 @@ COSTS = ("params", "flops")
 _COST_CACHE: dict[tuple, float] = {}
 
 
-def param_count(space: SearchSpace, arch: Arch, num_classes: int = 10,
-                input_shape: tuple[int, int, int] = (3, 32, 32)) -> float:
-    """Parameters of the model of ``space.canonical(arch)`` (cached per canonical form).
-
-    ``input_shape`` only matters for models with lazy layers, which one forward of a zero
-    input of that shape materialises."""
+def param_count(space: SearchSpace, arch: Arch, dataset: str | DatasetSpec | None = None,
+                ) -> float:
+    """Parameters of the model of ``space.canonical(arch)`` on ``dataset`` (default: the
+    space's; cached per canonical form). Lazy layers are materialised by one forward of a
+    zero input of the dataset's shape."""
     import torch
 
     from naslib_zero.scoring import build_model  # torch models: only when a cost is computed
 
+    spec = space.dataset(dataset)
     rep = space.canonical(arch)
-    key = ("params", space.name, space.to_str(rep), num_classes, tuple(input_shape))
+    key = ("params", space.name, space.to_str(rep), spec)
     if key not in _COST_CACHE:
-        model = build_model(space, rep, num_classes, 0)
+        model = build_model(space, rep, spec, 0)
         if any(isinstance(p, torch.nn.parameter.UninitializedParameter)
                for p in model.parameters()):
             with torch.random.fork_rng(devices=[]), torch.no_grad():
-                model.eval()(torch.zeros((1, *input_shape)))
+                model.eval()(torch.zeros((1, *spec.input_shape)))
         _COST_CACHE[key] = float(sum(p.numel() for p in model.parameters()))
     return _COST_CACHE[key]
 
 
-def flop_count(space: SearchSpace, arch: Arch, num_classes: int = 10,
-               input_shape: tuple[int, int, int] = (3, 32, 32)) -> float:
-    """Multiply-accumulates per sample of the model of ``space.canonical(arch)`` (the ``flops``
-    proxy on two synthetic images of ``input_shape``; cached per canonical form)."""
+def flop_count(space: SearchSpace, arch: Arch, dataset: str | DatasetSpec | None = None,
+               ) -> float:
+    """Multiply-accumulates per sample of the model of ``space.canonical(arch)`` on
+    ``dataset`` (the ``flops`` proxy on two synthetic images of its shape; cached per
+    canonical form)."""
     from naslib_zero.data import synthetic_batch
     from naslib_zero.proxies import compute
     from naslib_zero.scoring import build_model
 
+    spec = space.dataset(dataset)
     rep = space.canonical(arch)
-    key = ("flops", space.name, space.to_str(rep), num_classes, tuple(input_shape))
+    key = ("flops", space.name, space.to_str(rep), spec)
     if key not in _COST_CACHE:
-        batch = synthetic_batch("gaussian", 2, tuple(input_shape), num_classes, 0)
-        model = build_model(space, rep, num_classes, 0)
+        batch = synthetic_batch("gaussian", 2, spec.input_shape, spec.num_classes, 0)
+        model = build_model(space, rep, spec, 0)
         _COST_CACHE[key] = float(compute(model, batch.inputs, batch.targets, ["flops"])["flops"])
     return _COST_CACHE[key]
 
@@ -198,15 +200,15 @@ class NSGA2Search(Strategy):
 
     ``pop_size``: individuals per generation (default 20, at least 2). ``cost``: ``"params"``
     (default), ``"flops"`` or a function ``arch -> float`` to minimise (called on the
-    canonical representative). ``num_classes`` / ``input_shape``: the model the built-in costs
-    are computed on (NB201 on CIFAR-10: 10 and (3, 32, 32)).
+    canonical representative). ``dataset``: the space's dataset whose model the built-in costs
+    are computed on (default: the space's default dataset).
     """
 
     name = "nsga2"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, proposals: int = 10,
-                 pop_size: int = 20, cost: str | CostFn = "params", num_classes: int = 10,
-                 input_shape: tuple[int, int, int] = (3, 32, 32)) -> None:
+                 pop_size: int = 20, cost: str | CostFn = "params",
+                 dataset: str | None = None) -> None:
         super().__init__(space, seed=seed, proposals=proposals)
         if isinstance(pop_size, bool) or not isinstance(pop_size, int) or pop_size < 2:
             raise InvalidArgumentError(f"pop_size must be an int >= 2, got {pop_size!r}")
@@ -219,7 +221,7 @@ class NSGA2Search(Strategy):
         self.pop_size = pop_size
         self.cost_name = cost if isinstance(cost, str) else getattr(cost, "__name__", "custom")
         self._cost = cost
-        self.num_classes, self.input_shape = num_classes, tuple(input_shape)
+        self.dataset = space.dataset(dataset)
         self._bounds = np.asarray(space.decisions(), dtype=np.int64) - 1
         if self._bounds.ndim != 1 or (self._bounds < 0).any():
             raise InvalidArgumentError(f"{space.name} has no usable decisions() for NSGA-II")
@@ -238,9 +240,9 @@ class NSGA2Search(Strategy):
     def cost(self, arch: Arch) -> float:
         """The cost to minimise of ``arch`` (computed on its canonical form, cached)."""
         if self._cost == "params":
-            return param_count(self.space, arch, self.num_classes, self.input_shape)
+            return param_count(self.space, arch, self.dataset)
         if self._cost == "flops":
-            return flop_count(self.space, arch, self.num_classes, self.input_shape)
+            return flop_count(self.space, arch, self.dataset)
         rep = self.space.canonical(arch)
         key = self.space.to_str(rep)
         if key not in self._own_cost_cache:
@@ -357,6 +359,8 @@ class NSGA2Search(Strategy):
         prune = self.chooser is not None and algorithm.is_initialized and self.proposals > 1
         algorithm.n_offsprings = self.pop_size * (self.proposals if prune else 1)
         pop = algorithm.ask()
+        if pop is not None and len(pop):
+            self._repair(pop)
         if pop is not None and len(pop) and prune:
             archs = [self._arch_of(x) for x in pop.get("X")]
             keep = []
@@ -371,6 +375,16 @@ class NSGA2Search(Strategy):
                  for _ in range(self.pop_size)], dtype=np.int64))
         self._batch, self._batch_archs = pop, []
         self._told_values, self._told_costs = [], []
+
+    def _repair(self, pop) -> None:
+        """Replace decision vectors that violate the space's constraints by random valid
+        architectures' (counted in ``rejected``)."""
+        X = pop.get("X")
+        for i, x in enumerate(X):
+            if self.space.decode(np.rint(np.asarray(x, dtype=float)).astype(int).tolist()) is None:
+                X[i] = self.space.to_decisions(self.space.sample(self.rng))
+                self.rejected += 1
+        pop.set("X", X)
 
     def _finish_generation(self) -> None:
         from pymoo.core.evaluator import Evaluator

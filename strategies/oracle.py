@@ -15,11 +15,11 @@ class Oracle(Protocol):
 
 
 class TableOracle:
-    """Looks the accuracy up in a benchmark table (by official index when the space has one)."""
+    """Looks the value up in a benchmark table by the space's key; a lower-is-better metric
+    (a loss) is negated, so the oracle is always maximised."""
 
     def __init__(self, space: SearchSpace, table: GroundTruth) -> None:
         self.space, self.table = space, table
 
     def __call__(self, arch: Arch) -> float:
-        key = self.space.index(arch) if hasattr(self.space, "index") else self.space.to_str(arch)
-        return self.table.lookup(key)
+        return self.table.sign * self.table.lookup(self.space.key(arch))

@@ -47,6 +47,8 @@ from search_spaces.base import Arch, SearchSpace
 from strategies import register_strategy
 from strategies.base import Strategy
 
+MAX_REDRAWS = 10_000
+
 
 def proxy_ranks(scores: Sequence[float]) -> np.ndarray:
     """Scores -> ranks in [0, 1] (ties averaged; -inf and NaN lowest; 0.5 for a single one)."""
@@ -121,11 +123,18 @@ class Reinforce(Strategy):
         return float(np.prod(self.probabilities()[self._rows, choice]))
 
     def sample(self) -> Arch:
-        """One draw from the policy."""
+        """One valid draw from the policy: draws the space rejects are redrawn (and counted
+        in ``rejected``), at most ``MAX_REDRAWS`` times in a row."""
         cdf = np.cumsum(self.probabilities(), axis=1)
-        u = self.rng.random(len(self._rows))[:, None] * cdf[:, -1:]
-        choice = np.minimum((cdf <= u).sum(axis=1), self._mask.sum(axis=1) - 1)
-        return self.space.from_decisions(choice.tolist())
+        for _ in range(MAX_REDRAWS):
+            u = self.rng.random(len(self._rows))[:, None] * cdf[:, -1:]
+            choice = np.minimum((cdf <= u).sum(axis=1), self._mask.sum(axis=1) - 1)
+            arch = self.space.decode(choice.tolist())
+            if arch is not None:
+                return arch
+            self.rejected += 1
+        raise InvalidArgumentError(
+            f"the policy drew {MAX_REDRAWS} invalid {self.space.name} architectures in a row")
 
     def propose(self) -> Arch:
         """A policy draw whose class was not told yet (up to ``max_tries`` draws)."""

@@ -9,13 +9,15 @@ import pytest
 import torch
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArchitectureError
+from naslib_zero.errors import InvalidArchitectureError, UnknownNameError
 from search_spaces import get_space
+from search_spaces.base import DatasetSpec
 from search_spaces.nb201_model import InferCell
 
 SPACE = get_space("nb201")
 ALL_CONV = (3, 3, 3, 3, 3, 3)
 NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
+DATASET = {n: d for d, n in NUM_CLASSES.items()}
 
 
 def num_params(model: nn.Module) -> int:
@@ -36,9 +38,9 @@ def test_quoted_parameter_counts(arch: tuple[int, ...], params_m: float) -> None
 
 
 def test_classifier_is_the_only_part_that_depends_on_num_classes() -> None:
-    counts = {nc: num_params(SPACE.to_model(ALL_CONV, nc)) for nc in (10, 100, 120)}
+    counts = {nc: num_params(SPACE.to_model(ALL_CONV, DATASET[nc])) for nc in (10, 100, 120)}
     assert {nc: c - counts[10] for nc, c in counts.items()} == {10: 0, 100: 65 * 90, 120: 65 * 110}
-    assert SPACE.to_model(ALL_CONV, 120).classifier.out_features == 120
+    assert SPACE.to_model(ALL_CONV, "ImageNet16-120").classifier.out_features == 120
 
 
 def test_parameter_counts_match_every_naslib_row(data_dir: Path) -> None:
@@ -50,7 +52,7 @@ def test_parameter_counts_match_every_naslib_row(data_dir: Path) -> None:
     with open(data_dir / "nb201" / "naslib_nb201_val_accuracy.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3312
-    cell_free = num_params(SPACE.to_model((0,) * 6, 10))
+    cell_free = num_params(SPACE.to_model((0,) * 6, "cifar10"))
     counts: dict[tuple[int, ...], int] = {}
     for i, row in enumerate(rows):
         arch = SPACE.from_str(row["arch_str"])
@@ -60,13 +62,13 @@ def test_parameter_counts_match_every_naslib_row(data_dir: Path) -> None:
             counts[arch] = cell_free + sum(5 * num_params(InferCell(arch, c)) for c in (16, 32, 64))
         count = counts[arch] + 65 * (num_classes - 10)  # Linear(64, num_classes)
         if i % 100 == 0:
-            assert num_params(SPACE.to_model(arch, num_classes)) == count
+            assert num_params(SPACE.to_model(arch, row["dataset"])) == count
         assert abs(count / 1e6 - float(row["params_M"])) < 1e-6, row
 
 
 @pytest.mark.parametrize(("size", "num_classes"), [(32, 10), (16, 120), (64, 100)])
 def test_forward_shapes(size: int, num_classes: int) -> None:
-    model = SPACE.to_model((1, 2, 3, 4, 0, 3), num_classes)
+    model = SPACE.to_model((1, 2, 3, 4, 0, 3), DatasetSpec("x", (3, size, size), num_classes))
     logits = model(torch.randn(2, 3, size, size))
     assert logits.shape == (2, num_classes)
     assert torch.isfinite(logits).all()
@@ -142,4 +144,6 @@ def test_to_model_rejects_bad_arguments() -> None:
         SPACE.to_model([3] * 6)  # type: ignore[arg-type]
     for bad in (0, -1, 2.0, True):
         with pytest.raises(ValueError, match="num_classes must be a positive int"):
-            SPACE.to_model(ALL_CONV, bad)  # type: ignore[arg-type]
+            SPACE.to_model(ALL_CONV, DatasetSpec("x", (3, 32, 32), bad))  # type: ignore[arg-type]
+    with pytest.raises(UnknownNameError, match="no models for dataset 'svhn'.*cifar10"):
+        SPACE.to_model(ALL_CONV, "svhn")

@@ -210,8 +210,8 @@ class ProbeSpace:
     for 4 classes and no label 0 the loss gradient of logit 0 summed over the batch is exactly
     1/4, and the gradient of cell d's weight W_d (logit 0 += sum W_d * M_d, W_d = 0) is M_d / 4."""
 
-    def to_model(self, arch, num_classes=10):
-        return Probe(arch, num_classes)
+    def to_model(self, arch, dataset):
+        return Probe(arch, dataset.num_classes)
 
 
 class Probe(nn.Module):

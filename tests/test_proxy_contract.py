@@ -28,7 +28,7 @@ SECOND = synthetic_batch("gaussian", size=8, shape=(3, 16, 16), num_classes=10, 
 def results():
     out = {}
     for cell in CELLS:
-        model = build_model(SPACE, SPACE.from_str(CELLS[cell]), 10, seed=0)
+        model = build_model(SPACE, SPACE.from_str(CELLS[cell]), BATCH, seed=0)
         before = {k: v.clone() for k, v in model.state_dict().items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ProxyWarning)

@@ -96,7 +96,8 @@ def test_values_are_read_only(data_dir: Path) -> None:
 
 def test_bad_architectures(data_dir: Path) -> None:
     truth = load_ground_truth("nb201", "cifar10", data_dir=data_dir)
-    with pytest.raises(InvalidArchitectureError, match=r"\|conv~0\|.*not in the nb201 table"):
+    with pytest.raises(InvalidArchitectureError,
+                       match=r"\|conv~0\|.*not in the nb201/nb201 cifar10 test table"):
         truth.lookup("|conv~0|")
     for index in (-1, N201):
         with pytest.raises(InvalidArchitectureError, match=rf"{index} is out of range 0\.\.15624"):
@@ -106,7 +107,7 @@ def test_bad_architectures(data_dir: Path) -> None:
             truth.lookup(bad)
     with pytest.raises(InvalidArchitectureError, match="2 nb201 architecture index"):
         truth.lookup_many([0, -3, N201])
-    with pytest.raises(InvalidArchitectureError, match="not in the nb201 table"):
+    with pytest.raises(InvalidArchitectureError, match="not in the nb201/nb201 cifar10 test table"):
         truth.lookup_many([truth.archs[0], "nope"])
     with pytest.raises(InvalidArchitectureError, match="dtype float64"):
         truth.lookup_many([0.5])
@@ -182,7 +183,7 @@ def test_missing_file(tmp_path: Path) -> None:
         (lambda lines: [line.replace(",cifar10,", ",c10,") for line in lines],
          r"missing column\(s\) cifar10; header is \['index', 'arch', 'c10'"),
         (lambda lines: lines[:7] + ["6,|arch6~0|,abc,1,1"] + lines[8:],
-         "line 8, column 'cifar10': non-numeric.*'abc'"),
+         "line 8, column 'cifar10': non-numeric value 'abc'"),
         (lambda lines: lines[:7] + ["6,|arch6~0|,nan,1,1"] + lines[8:], "non-finite.*'nan'"),
         (lambda lines: lines[:3] + [lines[4], lines[3]] + lines[5:],
          "line 4: index '3', expected 2"),

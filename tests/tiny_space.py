@@ -16,7 +16,7 @@ import numpy as np
 import torch.nn as nn
 
 from naslib_zero.errors import InvalidArchitectureError
-from search_spaces.base import SearchSpace
+from search_spaces.base import DatasetSpec, SearchSpace
 
 DECISIONS = 4
 CHOICES = 4
@@ -38,6 +38,7 @@ class TinySpace(SearchSpace):
     """4 decisions x 4 choices; the first two decisions commute."""
 
     name = "tiny"
+    datasets = (DatasetSpec("cifar10", (3, 32, 32), 10),)
 
     def from_str(self, s: str) -> Arch:
         try:
@@ -91,11 +92,11 @@ class TinySpace(SearchSpace):
         graph.add_edge(3, 4, op=f"op{arch[3]}")
         return graph
 
-    def to_model(self, arch: Arch, num_classes: int = 10) -> nn.Module:
+    def make_model(self, arch: Arch, dataset: DatasetSpec) -> nn.Module:
         """A tiny MLP whose hidden width depends on the architecture."""
         width = 4 + sum(_check(arch))
         return nn.Sequential(nn.Flatten(), nn.LazyLinear(width), nn.ReLU(),
-                             nn.Linear(width, num_classes))
+                             nn.Linear(width, dataset.num_classes))
 
     def size(self) -> int:
         return CHOICES**DECISIONS

@@ -130,6 +130,7 @@ def calibrate_sweet_interval(space, archs: Sequence, batch, bins: Sequence[float
     :func:`set_sweet_interval` to use it.
     """
     from naslib_zero.scoring import build_model  # scoring imports the engine: import lazily
+    from search_spaces.base import DatasetSpec
 
     if hasattr(batch, "inputs"):
         inputs, targets = batch.inputs, batch.targets
@@ -142,7 +143,8 @@ def calibrate_sweet_interval(space, archs: Sequence, batch, bins: Sequence[float
         raise ValueError("bins must be at least two increasing edges")
     fractions = []
     for arch in archs:
-        model = build_model(space, arch, num_classes, seed)
+        model = build_model(space, arch, DatasetSpec("calibration", tuple(inputs.shape[1:]),
+                                                       num_classes), seed)
         grouped = groups(model)
         flat = [m for group in grouped for m in group]
         grads = iter(ce_weight_grads(model.train(), inputs, targets, flat))
