@@ -44,6 +44,7 @@ class RestrictedSpace(SearchSpace):
         self.base, self.table, self.min_neighbors = base, table, min_neighbors
         self.name, self.datasets = base.name, base.datasets
         self._archs = [base.from_str(text) for text in table.archs]
+        self._neighbors: dict[int, list[Arch]] = {}  # row -> its neighbours, as computed
 
     def __repr__(self) -> str:
         return f"RestrictedSpace({self.base.name}, {self.table.name}, {len(self)} architectures)"
@@ -66,8 +67,12 @@ class RestrictedSpace(SearchSpace):
         """Rows of the ``k`` tabulated architectures nearest to ``arch`` by encoding."""
         dist = np.abs(self._features - self.base.encode(arch)).sum(axis=1)
         dist[list(exclude)] = np.inf
-        order = np.argsort(dist, kind="stable")[:k]
-        return [int(i) for i in order if np.isfinite(dist[i])]
+        k = min(k, len(dist))
+        # the k smallest (ties: table order), without sorting all rows
+        cut = np.partition(dist, k - 1)[k - 1]
+        rows = np.flatnonzero(dist <= cut)
+        rows = rows[np.argsort(dist[rows], kind="stable")][:k]
+        return [int(i) for i in rows if np.isfinite(dist[i])]
 
     # ------------------------------------------------------------------- the contract
 
@@ -88,7 +93,13 @@ class RestrictedSpace(SearchSpace):
         return self._archs[int(rng.integers(len(self._archs)))]
 
     def neighbors(self, arch: Arch) -> list[Arch]:
-        rows = [self.row(arch)]  # the arch itself first, so it is excluded below
+        row = self.row(arch)
+        if row not in self._neighbors:
+            self._neighbors[row] = self._tabulated_neighbors(arch, row)
+        return list(self._neighbors[row])
+
+    def _tabulated_neighbors(self, arch: Arch, row: int) -> list[Arch]:
+        rows = [row]  # the arch itself first, so it is excluded below
         for other in self.base.neighbors(arch):
             key = self.base.key(other)
             if key in self.table:

@@ -84,11 +84,12 @@ def param_count(space: SearchSpace, arch: Arch, dataset: str | DatasetSpec | Non
     rep = space.canonical(arch)
     key = ("params", space.name, space.to_str(rep), spec)
     if key not in _COST_CACHE:
-        model = build_model(space, rep, spec, 0)
-        if any(isinstance(p, torch.nn.parameter.UninitializedParameter)
-               for p in model.parameters()):
-            with torch.random.fork_rng(devices=[]), torch.no_grad():
-                model.eval()(torch.zeros((1, *spec.input_shape)))
+        with torch.device("meta"):  # shapes only: no weights are drawn
+            model = build_model(space, rep, spec, 0)
+            if any(isinstance(p, torch.nn.parameter.UninitializedParameter)
+                   for p in model.parameters()):
+                with torch.no_grad():
+                    model.eval()(torch.zeros((1, *spec.input_shape)))
         _COST_CACHE[key] = float(sum(p.numel() for p in model.parameters()))
     return _COST_CACHE[key]
 
