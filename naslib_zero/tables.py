@@ -31,7 +31,7 @@ import math
 import os
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +177,10 @@ class TableInfo:
     the architecture string is ``arch_column``, or ``row_arch(row)`` built from other columns.
     ``indexed``: the key column is the row number and the table covers the space in official
     order. ``from_error``: the column is an error in percent, reported as ``100 - error``.
+    ``mean_duplicates``: rows sharing a key are one architecture whose value is their mean
+    (the row count then counts rows, not architectures); otherwise a repeated key is an error.
+    ``params_column``: where the file records each model's trainable parameter count (in
+    units of ``params_unit``, e.g. 1e6 for millions), which the space's models must match.
     """
 
     space: str
@@ -196,6 +200,9 @@ class TableInfo:
     higher_is_better: bool = True
     unit: str = "%"
     from_error: bool = False
+    mean_duplicates: bool = False
+    params_column: str | None = None
+    params_unit: float = 1.0
 
 
 Loader = Callable[[TableInfo, Path, Source], GroundTruth]
@@ -340,6 +347,9 @@ def load_csv_table(table: TableInfo, root: Path) -> GroundTruth:
     if cached is not None and cached[0] == stamp:
         return cached[1]
     keys, archs, values = _read_csv(path, table)
+    if table.mean_duplicates:
+        keys, archs, values = _mean_by_key(keys, archs, values)
+    _check_unique(path, table, keys, archs)
     if table.from_error:
         values = 100.0 - values
     truth = GroundTruth(
@@ -349,6 +359,20 @@ def load_csv_table(table: TableInfo, root: Path) -> GroundTruth:
         unit=table.unit, benchmark=table.benchmark)
     _CSV_CACHE[key] = (stamp, truth)
     return truth
+
+
+def recorded_params(table: TableInfo, data_dir: str | os.PathLike[str] | None = None,
+                    ) -> tuple[tuple[str, ...], np.ndarray]:
+    """(architecture strings, parameter counts) as ``table``'s file records them."""
+    if table.params_column is None:
+        raise UnknownNameError(f"the {table.space}/{table.benchmark} table records no params")
+    path = data_root(data_dir) / table.file
+    if not path.is_file():
+        raise DataNotFoundError(f"{table.space}/{table.benchmark} table not found: {path}")
+    keys, archs, params = _read_csv(path, replace(table, column=table.params_column))
+    if table.mean_duplicates:
+        keys, archs, params = _mean_by_key(keys, archs, params)
+    return archs, np.rint(params * table.params_unit).astype(np.int64)
 
 
 def _parse(text: str, kind: type, path: Path, lineno: int, column: str):
@@ -411,8 +435,24 @@ def _read_csv(path: Path, table: TableInfo) -> tuple[tuple, tuple[str, ...], np.
     if table.rows is not None and len(archs) != table.rows:
         raise CorruptDataError(
             f"{path}: {len(archs)} data rows, expected {table.rows} (truncated or wrong file?)")
+    return tuple(keys), tuple(archs), np.asarray(values, dtype=np.float64)
+
+
+def _mean_by_key(keys: tuple, archs: tuple[str, ...], values: np.ndarray,
+                 ) -> tuple[tuple, tuple[str, ...], np.ndarray]:
+    """One row per key (first occurrence order, its first architecture string), mean value."""
+    first: dict = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    groups = np.array([first[k] for k in keys])
+    rows = np.array(sorted(first.values()))
+    sums = np.bincount(groups, weights=values, minlength=len(keys))[rows]
+    counts = np.bincount(groups, minlength=len(keys))[rows]
+    return tuple(keys[i] for i in rows), tuple(archs[i] for i in rows), sums / counts
+
+
+def _check_unique(path: Path, table: TableInfo, keys: tuple, archs: tuple[str, ...]) -> None:
     for what, items in (("architecture", archs), (table.key_column, keys)):
         if len(set(items)) != len(items):
             dup = next(a for a, n in Counter(items).items() if n > 1)
             raise CorruptDataError(f"{path}: {what} {dup!r} occurs more than once")
-    return tuple(keys), tuple(archs), np.asarray(values, dtype=np.float64)

@@ -230,6 +230,7 @@ class NB101Network(nn.Module):
                 layers.append(NB101Cell(self.matrix, self.ops, c_in, c_out))
                 c_in = c_out
         self.layers = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)  # a module, so proxies (zen) can find the features
         self.classifier = nn.Linear(c_out, num_classes)
         self.reset_parameters()
 
@@ -258,7 +259,7 @@ class NB101Network(nn.Module):
                 f"expected input of shape (B, {self.in_channels}, H, W), got {tuple(x.shape)}"
             )
         x = self.layers(self.stem(x))
-        return self.classifier(x.mean(dim=(2, 3)))
+        return self.classifier(self.pool(x).flatten(1))
 
 
 def count_parameters(

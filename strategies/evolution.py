@@ -74,7 +74,9 @@ class AgingEvolution(Strategy):
             return super().ask()
         parent = self.parent()
         if self.rng.random() < self.move_prob:
-            return self.chooser(self.space.neighbors(parent))
+            neighbors = self.space.neighbors(parent)
+            if neighbors:  # NB101's 2-vertex cell has none: fall back to a mutation
+                return self.chooser(neighbors)
         return self.space.mutate(parent, self.rng)
 
     def propose(self) -> Arch:

@@ -16,6 +16,7 @@ from naslib_zero.errors import InvalidArgumentError, UnknownNameError
 from naslib_zero.evaluation import write_scores
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
+from search_spaces.restricted import RestrictedSpace
 from strategies import get_strategy, list_strategies
 from strategies.evolution import AgingEvolution
 from strategies.loop import SearchResult, run_search
@@ -54,7 +55,19 @@ def nb201_setup(data_dir: Path, tmp_path_factory):
     return NB201, TableOracle(NB201, truth), ProxyScorer(NB201, "synflow", table=path)
 
 
-SETUPS = {"tiny": ("tiny_setup", 30), "nb201": ("nb201_setup", 40)}
+@pytest.fixture(scope="module")
+def nb101_setup(data_dir: Path, tmp_path_factory):
+    """NB101 restricted to its 30k table: the search space is what the table holds."""
+    truth = load_ground_truth("nb101", "cifar10", "val", data_dir=data_dir)
+    space = RestrictedSpace(get_space("nb101"), truth)
+    path = tmp_path_factory.mktemp("nb101") / "scores.csv"
+    write_scores(path, list(truth.archs),
+                 {"synflow": [fake_proxy(v, i) for i, v in enumerate(truth.values)]})
+    return space, TableOracle(space, truth), ProxyScorer(space, "synflow", table=path)
+
+
+SETUPS = {"tiny": ("tiny_setup", 30), "nb201": ("nb201_setup", 40),
+          "nb101-restricted": ("nb101_setup", 30)}
 MODES = {"plain": (0, False), "warm": (100, False), "move": (0, True), "warm+move": (100, True)}
 CONTRACT_OPTIONS = {  # keep the contract runs small and fast (defaults are tested below)
     "re": {"population": 16, "tournament": 4},
