@@ -7,8 +7,11 @@ ground-truth queries, aging evolution with population 64 and tournament 10, warm
     python benchmarks/search_efficiency.py --datasets cifar100,cifar10 --seeds 50 \\
         --configs re,re+w,re+m --data-dir ../shared/data
 
-Prints, per dataset and configuration, the median (and IQR) best test accuracy after 50 and
-100 queries and the median number of queries to reach the top 1 % of the space, with the
+Any space and benchmark: ``--space nb101 --metric val --budget 150 --checkpoints 50,100,150``
+searches NB101 restricted to its 30k table (top 1 % of the table).
+
+Prints, per dataset and configuration, the median (and IQR) best value after each checkpoint
+and the median number of queries to reach the top 1 % of the table, with the
 checks "RE+W and RE+M beat RE"; ``re+m:proposals=1`` is the paper notebook's RE+M, whose random
 initial population is not pruned. Writes JSON and a best-vs-queries plot per dataset to --out.
 """
@@ -22,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from naslib_zero.data import DATASETS, resolve_dataset, synthetic_batch
-from naslib_zero.scoring import ScoreCache
+from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches
+from naslib_zero.search_command import search_space_for, top_threshold
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 from strategies.experiment import (
@@ -49,6 +52,11 @@ def parse_config(text: str, budget: int, warmup: int) -> SearchConfig:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--space", default="nb201")
+    parser.add_argument("--benchmark", default=None)
+    parser.add_argument("--metric", default="test")
+    parser.add_argument("--checkpoints", default="50,100",
+                        help="query counts to report (the budget is always reported)")
     parser.add_argument("--datasets", default="cifar100,cifar10")
     parser.add_argument("--configs", default="re,re+w,re+m")
     parser.add_argument("--seeds", type=int, default=50)
@@ -60,16 +68,19 @@ def main() -> None:
     parser.add_argument("--out", default="runs/search_efficiency")
     args = parser.parse_args()
 
-    space = get_space("nb201")
+    full = get_space(args.space)
+    checkpoints = tuple(int(k) for k in args.checkpoints.split(",")) + (args.budget,)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cache = ScoreCache(args.cache)
     report: dict[str, dict] = {}
     for dataset in args.datasets.split(","):
-        table = load_ground_truth("nb201", dataset, "test", data_dir=args.data_dir)
-        threshold = float(np.percentile(table.values, 99))
-        classes = DATASETS[resolve_dataset(dataset)].num_classes
-        batch = synthetic_batch("gaussian", 64, num_classes=classes, seed=0)
+        spec = full.dataset(dataset)
+        table = load_ground_truth(full.name, spec.name, args.metric, data_dir=args.data_dir,
+                                  benchmark=args.benchmark)
+        space = search_space_for(full, table, zero_shot=False)
+        threshold = top_threshold(table)
+        batch, _ = load_batches(BatchSettings("synthetic", 64), dataset=spec)
         scorer = ProxyScorer(space, args.proxy, batch, cache=cache)
 
         def fresh_scorer(s: ProxyScorer = scorer) -> ProxyScorer:
@@ -84,25 +95,28 @@ def main() -> None:
             label = text.upper()  # RE+M and RE+M:PROPOSALS=1 are both "RE+M" configs
             curves[label] = best_curves(results)
             report[dataset][label] = summarize(results, top_threshold=threshold,
-                                                      checkpoints=(50, 100, args.budget))
+                                                      checkpoints=checkpoints)
         plot_best_vs_queries(curves, out / f"best_vs_queries_{dataset}.png",
-                             f"best {dataset} test accuracy so far (%)")
+                             f"best {dataset} {table.metric} so far ({table.unit})")
     cache.close()
     (out / "summary.json").write_text(json.dumps(report, indent=2, default=float))
     print_table(report)
 
 
 def print_table(report: dict[str, dict]) -> None:
-    print("| dataset | config | best@50 median (IQR) | best@100 median (IQR) | "
-          "queries to top 1% (median) | seeds reaching it | proxy evals (median) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    first = next(iter(next(iter(report.values())).values()))
+    points = [k for k in first if k.startswith("best@")]
+    print("| dataset | config | " + " | ".join(f"{k} median (IQR)" for k in points) +
+          " | queries to top 1% (median) | seeds reaching it | proxy evals (median) |")
+    print("| --- | --- | " + "--- | " * len(points) + "--- | --- | --- |")
     for dataset, rows in report.items():
         for label, s in rows.items():
-            cells = [f"{s[k]['median']:.2f} ({s[k]['q25']:.2f}-{s[k]['q75']:.2f})"
-                     for k in ("best@50", "best@100")]
+            cells = " | ".join(f"{s[k]['median']:.2f} ({s[k]['q25']:.2f}-{s[k]['q75']:.2f})"
+                               for k in points)
             q = s["queries_to_top1%_median"]
-            print(f"| {dataset} | {label} | {cells[0]} | {cells[1]} | "
-                  f"{'not reached' if q is None else f'{q:g}'} | {s['reached_top1%']}/{s['seeds']} "
+            print(f"| {dataset} | {label} | {cells} | "
+                  f"{'not reached' if q is None else f'{q:g}'} | "
+                  f"{s['reached_top1%']}/{s['seeds']} "
                   f"| {int(s['proxy_evals_median'])} |")
         base = rows.get("RE")
         for label in ("RE+W", "RE+M"):

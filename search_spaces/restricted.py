@@ -7,7 +7,10 @@ full space and keeps every move inside the table:
 * ``sample``: a uniformly drawn row of the table;
 * ``neighbors``: the full space's one-edit neighbours that the table holds, topped up to
   ``min_neighbors`` with the nearest other tabulated architectures by L1 distance between
-  ``encode`` vectors (ties: table order); ``mutate`` picks one of them uniformly;
+  ``encode`` vectors (ties: table order);
+* ``mutate``: the full space's mutation, projected onto the nearest other tabulated
+  architecture when the table lacks the child (so evolution keeps the full space's mutation
+  distribution and does not get trapped in a small neighbourhood);
 * ``from_decisions``: the full space's architecture if tabulated, else the nearest tabulated one
   (the repair path); ``decode`` still returns None for vectors the full space rejects;
 * ``index``/``from_index``/``size``/``enumerate``: over the table's rows, in table order.
@@ -112,8 +115,10 @@ class RestrictedSpace(SearchSpace):
         return [self._archs[r] for r in rows[1:]]
 
     def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
-        options = self.neighbors(arch)
-        return options[int(rng.integers(len(options)))]
+        child = self.base.mutate(arch, rng)
+        if self.contains(child):
+            return self._archs[self.row(child)]
+        return self._archs[self.nearest(child, exclude=[self.row(arch)])[0]]
 
     def decisions(self) -> list[int]:
         return self.base.decisions()

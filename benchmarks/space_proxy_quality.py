@@ -1,0 +1,113 @@
+"""Ranking quality of every proxy on the architectures of one benchmark table of any space.
+
+The architectures are the table's rows (all of them, or ``--sample N`` drawn with
+``numpy.random.RandomState(seed).choice``), scored on one batch of the first ``--batch-size``
+training images, ranked against the table's metric. Prints Spearman, Kendall and P@top-5 %
+per proxy next to published values where given, and the scoring cost per architecture against
+one forward+backward of the same model.
+
+    python benchmarks/space_proxy_quality.py --space nb101 --benchmark naslib --batch-size 16
+    python benchmarks/space_proxy_quality.py --space nb101 --benchmark nb101 --sample 1000 \\
+        --batch-size 16
+    python benchmarks/space_proxy_quality.py --space nats_sss --sample 1000 --dataset cifar10
+
+Scores go through the SQLite cache (``--cache``): a rerun or an interrupted run computes only
+what is missing, and two runs over overlapping architectures share their scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from naslib_zero.evaluation import evaluate_scores, write_scores
+from naslib_zero.scoring import (
+    BatchSettings,
+    ScoreCache,
+    build_model,
+    load_batches,
+    score_architectures,
+)
+from naslib_zero.tables import load_ground_truth
+from search_spaces import get_space
+
+# Spearman rho published for NB101 by the zero-cost proxies paper (Abdelfattah et al., ICLR
+# 2021, table of all proxies on NAS-Bench-101 CIFAR-10).
+PUBLISHED = {"nb101": {"synflow": 0.37, "jacob_cov": 0.38, "grasp": 0.45, "snip": 0.16,
+                       "grad_norm": 0.20, "fisher": 0.26}}
+
+
+def forward_backward_seconds(space, archs, batch, repeats: int = 5) -> float:
+    """Mean seconds of one CE forward+backward over the first ``repeats`` architectures."""
+    times = []
+    for arch in archs[:repeats]:
+        model = build_model(space, arch, batch, 0).train()
+        start = time.perf_counter()
+        torch.nn.functional.cross_entropy(model(batch.inputs), batch.targets).backward()
+        times.append(time.perf_counter() - start)
+    return float(np.mean(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--space", default="nb101")
+    parser.add_argument("--benchmark", default=None)
+    parser.add_argument("--metric", default=None)
+    parser.add_argument("--dataset", default=None)
+    parser.add_argument("--split", default="train", help="split the batch comes from")
+    parser.add_argument("--sample", type=int, default=None, help="rows (default: all)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--proxies", default="all")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--cache", default="runs/quality.sqlite")
+    parser.add_argument("--out", default="runs")
+    args = parser.parse_args()
+
+    space = get_space(args.space)
+    spec = space.dataset(args.dataset)
+    table = load_ground_truth(space.name, spec.name, args.metric, data_dir=args.data_dir,
+                              benchmark=args.benchmark)
+    rows = np.arange(len(table)) if args.sample is None or args.sample >= len(table) else \
+        np.random.RandomState(args.seed).choice(len(table), args.sample, replace=False)
+    archs = [space.from_str(table.archs[i]) for i in rows]
+    settings = BatchSettings(spec.name, args.batch_size, split=args.split)
+    batch, second = load_batches(settings, args.data_dir, spec)
+    cache = ScoreCache(args.cache)
+    run = score_architectures(space, archs, args.proxies, batch, second_batch=second,
+                              seed=args.seed, settings=settings, cache=cache)
+    cache.close()
+    truth = table.sign * table.values[rows]
+    name = f"{space.name}_{table.benchmark}_{spec.name}_{len(rows)}"
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_scores(out / f"quality_{name}.csv", [space.to_str(a) for a in archs], run.scores)
+    report = evaluate_scores({n: np.asarray(v) for n, v in run.scores.items()}, truth)
+    (out / f"quality_{name}.json").write_text(json.dumps(report, indent=2))
+
+    published = PUBLISHED.get(space.name, {})
+    print(f"{space.name}, {len(rows)} architectures of the {table.name} table, batch of "
+          f"{args.batch_size} ({spec.name} {args.split}, first images); ground truth: "
+          f"{table.description}")
+    print("| proxy | Spearman | Kendall | P@top-5% | -inf | published Spearman |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for proxy, row in report.items():
+        ref = published.get(proxy)
+        print(f"| {proxy} | {row['spearman']:.3f} | {row['kendall']:.3f} | "
+              f"{row['p@top5%']:.3f} | {int(row['n_worst'])} | "
+              f"{'' if ref is None else f'{ref:.2f}'} |")
+    if run.computed:
+        floor = forward_backward_seconds(space, archs, batch)
+        per_arch = run.seconds / run.computed
+        print(f"cost: {per_arch:.2f} s per architecture for {len(run.proxies)} proxies "
+              f"= {per_arch / floor:.2f}x one forward+backward ({floor:.2f} s, batch "
+              f"{args.batch_size}, {torch.get_num_threads()} thread(s))")
+
+
+if __name__ == "__main__":
+    main()
