@@ -98,3 +98,17 @@ def test_unknown_proxy_lists_the_valid_ones(tmp_path, capsys):
     assert main(["score", "--sample", "1", "--dataset", "synthetic", "--proxies", "nope",
                  "--out", str(tmp_path / "s.csv"), "--cache", str(tmp_path / "c")]) == 2
     assert "synflow" in capsys.readouterr().err
+
+
+def test_nb201_cache_keys_and_batches_are_stable(data_dir):
+    """Pinned from the release before spaces became plug-ins: a change here would silently
+    recompute every cached NB201 score."""
+    from naslib_zero.scoring import BatchSettings, load_batches, settings_key
+    from search_spaces import get_space
+
+    assert settings_key(BatchSettings("cifar10", 64), "synflow") == "e8cd88bf99f3288c"
+    assert settings_key(BatchSettings("synthetic", 64), "synflow") == "81e805200c701d81"
+    spec = get_space("nb201").dataset()
+    assert load_batches(BatchSettings("synthetic", 64), dataset=spec)[0].hash == \
+        "0565f5d59057b1fd"
+    assert load_batches(BatchSettings("cifar10", 64), data_dir)[0].hash == "ec2137924ac1037b"
