@@ -48,7 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from naslib_zero.errors import CorruptDataError, DataNotFoundError, UnknownNameError
+from naslib_zero.errors import CorruptDataError, UnknownNameError
+from naslib_zero.paths import existing_file
 from naslib_zero.progress import progress
 
 OFFICIAL_FILE = "nasbench_only108.tfrecord"
@@ -106,14 +107,8 @@ class _Row:
 
 
 def _existing(path: str | os.PathLike[str]) -> Path:
-    """``path`` as a Path; DataNotFoundError with download instructions if it is no file."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise DataNotFoundError(
-            f"NAS-Bench-101 file not found: {path}\n"
-            f"  download {OFFICIAL_FILE} from {OFFICIAL_URL} and pass its path"
-        )
-    return path
+    return existing_file(path, "NAS-Bench-101 file",
+                         f"download {OFFICIAL_FILE} from {OFFICIAL_URL} and pass its path")
 
 
 def _mask(crc: int) -> int:

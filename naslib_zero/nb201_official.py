@@ -44,8 +44,8 @@ import numpy as np
 import torch
 from nas_201_api import NASBench201API
 
-from naslib_zero.errors import CorruptDataError, DataNotFoundError, UnknownNameError
-from naslib_zero.paths import cache_dir
+from naslib_zero.errors import CorruptDataError, UnknownNameError
+from naslib_zero.paths import cache_dir, existing_file
 from naslib_zero.progress import progress
 from naslib_zero.tables import GroundTruth
 
@@ -75,14 +75,9 @@ def _key(dataset: str, metric: str) -> str:
 
 
 def _existing(path: str | os.PathLike[str]) -> Path:
-    """``path`` as a Path; DataNotFoundError with download instructions if it is no file."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise DataNotFoundError(
-            f"NAS-Bench-201 benchmark file not found: {path}\n"
-            f"  download {' or '.join(OFFICIAL_FILES)} from {OFFICIAL_URL} and pass its path"
-        )
-    return path
+    return existing_file(path, "NAS-Bench-201 benchmark file",
+                         f"download {' or '.join(OFFICIAL_FILES)} from {OFFICIAL_URL} and pass "
+                         "its path")
 
 
 def read_benchmark(path: str | os.PathLike[str]) -> dict:

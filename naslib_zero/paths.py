@@ -25,6 +25,16 @@ def data_root(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_cache_dir("naslib-zero"))
 
 
+def existing_file(path: str | os.PathLike[str], what: str, how: str) -> Path:
+    """``path`` as a Path, or DataNotFoundError naming ``what`` and ``how`` to get it."""
+    from naslib_zero.errors import DataNotFoundError
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise DataNotFoundError(f"{what} not found: {path}\n  {how}")
+    return path
+
+
 def cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """Folder for derived files (score caches, converted tables); created on demand."""
     path = data_root(explicit) / ".naslib-zero-cache"

@@ -39,6 +39,7 @@ import torch.nn as nn
 from naslib_zero.errors import InvalidArchitectureError
 from naslib_zero.tables import TableInfo, register_benchmark
 from search_spaces.base import DatasetSpec, SearchSpace, check_index, register_space
+from search_spaces.nb201 import DATASET_ALIASES, DATASETS
 
 CHANNELS: tuple[int, ...] = (8, 16, 24, 32, 40, 48, 56, 64)
 NUM_LAYERS = 5
@@ -86,11 +87,7 @@ class NATSSizeSpace(SearchSpace):
     """NATS-Bench size space: five widths from 8..64 on a fixed-cell NB201 skeleton."""
 
     name = "nats_sss"
-    datasets = (
-        DatasetSpec("cifar10", (3, 32, 32), 10),
-        DatasetSpec("cifar100", (3, 32, 32), 100),
-        DatasetSpec("ImageNet16-120", (3, 16, 16), 120),
-    )
+    datasets = DATASETS
 
     def from_str(self, s: str) -> Arch:
         if not isinstance(s, str):
@@ -215,7 +212,7 @@ class NATSSizeSpace(SearchSpace):
 # ------------------------------------------------------------------------- benchmark tables
 
 _FILE = "natsbench_sss/nats_sss_accuracy.csv"
-_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+
 _ORIGIN = (
     f"{_FILE} of the project's shared data set (NATS-Bench sss values copied from "
     "noual/nas_ntk benchmark_scores/*-NATS.csv; see data/README.md); the official benchmark is "
@@ -232,10 +229,8 @@ def _tables() -> list[TableInfo]:
             "against the official NATS-Bench files",
             _ORIGIN, benchmark="nats_sss", key_column="index", indexed=True,
             arch_column="channels", params_column=f"params_{name}")
-        for name in _DATASETS
+        for name in (d.name for d in DATASETS)
     ]
 
 
-register_benchmark("nats_sss", "nats_sss", _tables(), aliases={
-    "c10": "cifar10", "c100": "cifar100", "imagenet16": "ImageNet16-120",
-    "imagenet": "ImageNet16-120", "in16": "ImageNet16-120"})
+register_benchmark("nats_sss", "nats_sss", _tables(), aliases=DATASET_ALIASES)

@@ -61,6 +61,15 @@ _WEIGHTS = NUM_OPS ** np.arange(NUM_EDGES - 1, -1, -1)  # base-5 code, first edg
 
 Arch = tuple[int, ...]
 
+DATASETS: tuple[DatasetSpec, ...] = (
+    DatasetSpec("cifar10", (3, 32, 32), 10),
+    DatasetSpec("cifar100", (3, 32, 32), 100),
+    DatasetSpec("ImageNet16-120", (3, 16, 16), 120),
+)
+"""The datasets of NB201's macro skeleton (shared by the NATS-Bench spaces)."""
+DATASET_ALIASES = {"c10": "cifar10", "c100": "cifar100", "imagenet16": "ImageNet16-120",
+                   "imagenet": "ImageNet16-120", "in16": "ImageNet16-120"}
+
 
 def _edge_name(e: int) -> str:
     src, dst = EDGES[e]
@@ -153,11 +162,7 @@ class NB201Space(SearchSpace):
     """NAS-Bench-201: a 4-node cell, 6 edges, 5 ops per edge, official index order."""
 
     name = "nb201"
-    datasets = (
-        DatasetSpec("cifar10", (3, 32, 32), 10),
-        DatasetSpec("cifar100", (3, 32, 32), 100),
-        DatasetSpec("ImageNet16-120", (3, 16, 16), 120),
-    )
+    datasets = DATASETS
 
     def from_str(self, s: str) -> Arch:
         if not isinstance(s, str):
@@ -346,6 +351,4 @@ def _load(table: TableInfo, root, source: Source):
     return load_official_table(source, table.dataset, table.metric, cache_root=root)
 
 
-register_benchmark("nb201", "nb201", _tables(), _load, aliases={
-    "c10": "cifar10", "c100": "cifar100", "imagenet16": "ImageNet16-120",
-    "imagenet": "ImageNet16-120", "in16": "ImageNet16-120"})
+register_benchmark("nb201", "nb201", _tables(), _load, aliases=DATASET_ALIASES)
