@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
@@ -204,9 +204,6 @@ class NATSSizeSpace(SearchSpace):
 
     def size(self) -> int:
         return SIZE
-
-    def enumerate(self) -> Iterator[Arch]:
-        return (self.from_index(i) for i in range(SIZE))
 
 
 # ------------------------------------------------------------------------- benchmark tables
