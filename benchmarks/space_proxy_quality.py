@@ -36,10 +36,19 @@ from naslib_zero.scoring import (
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 
-# Spearman rho published for NB101 by the zero-cost proxies paper (Abdelfattah et al., ICLR
-# 2021, table of all proxies on NAS-Bench-101 CIFAR-10).
-PUBLISHED = {"nb101": {"synflow": 0.37, "jacob_cov": 0.38, "grasp": 0.45, "snip": 0.16,
-                       "grad_norm": 0.20, "fisher": 0.26}}
+# Published Spearman rho per (space, dataset): NB101 from the zero-cost proxies paper
+# (Abdelfattah et al., ICLR 2021, NAS-Bench-101 CIFAR-10 column); NATS-sss from the ZiCo paper
+# (Li et al., ICLR 2023, appendix Table 3, NATSBench-SSS, test accuracy).
+PUBLISHED = {
+    ("nb101", "cifar10"): {"synflow": 0.37, "jacob_cov": 0.38, "grasp": 0.45, "snip": 0.16,
+                           "grad_norm": 0.20, "fisher": 0.26},
+    ("nats_sss", "cifar10"): {"grad_norm": 0.51, "snip": 0.59, "grasp": -0.13, "fisher": 0.44,
+                              "synflow": 0.81, "nwot": 0.63, "zen": 0.69, "flops": 0.28,
+                              "params": 0.72, "zico": 0.73},
+    ("nats_sss", "ImageNet16-120"): {"grad_norm": 0.67, "snip": 0.76, "grasp": 0.42,
+                                     "fisher": 0.47, "synflow": 0.57, "nwot": 0.59, "zen": 0.87,
+                                     "flops": 0.53, "params": 0.84, "zico": 0.88},
+}
 
 
 def forward_backward_seconds(space, archs, batch, repeats: int = 5) -> float:
@@ -90,7 +99,7 @@ def main() -> None:
     report = evaluate_scores({n: np.asarray(v) for n, v in run.scores.items()}, truth)
     (out / f"quality_{name}.json").write_text(json.dumps(report, indent=2))
 
-    published = PUBLISHED.get(space.name, {})
+    published = PUBLISHED.get((space.name, spec.name), {})
     print(f"{space.name}, {len(rows)} architectures of the {table.name} table, batch of "
           f"{args.batch_size} ({spec.name} {args.split}, first images); ground truth: "
           f"{table.description}")
