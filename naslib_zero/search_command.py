@@ -104,19 +104,23 @@ def top_threshold(table: GroundTruth) -> float:
 
 
 def _zero_shot_report(space, results, table: GroundTruth | None) -> dict[str, object]:
-    """Each seed's top architectures by proxy, with their accuracy when a table is present."""
+    """Each seed's top architectures by proxy, with their accuracy when the table holds them
+    (None otherwise: a zero-shot search is not restricted to a partial table)."""
     report = []
     for r in results:
         top = sorted(r.queries, key=lambda q: q.value, reverse=True)[:5]
         rows = [{"arch": q.arch, "proxy": q.value} for q in top]
         if table is not None:
             for row in rows:
-                row["accuracy"] = table.lookup(space.key(space.from_str(row["arch"])))
+                key = space.key(space.from_str(row["arch"]))
+                row["accuracy"] = table.lookup(key) if key in table else None
         report.append({"seed": r.seed, "top": rows})
     summary: dict[str, object] = {"top_architectures": report}
     if table is not None:
         best = [seed["top"][0]["accuracy"] for seed in report]
-        summary["accuracy_of_best_by_proxy_median"] = float(np.median(best))
+        known = [b for b in best if b is not None]
+        summary["accuracy_of_best_by_proxy_median"] = float(np.median(known)) if known else None
+        summary["best_by_proxy_in_table"] = len(known)
         summary["space_best_accuracy"] = float(np.max(table.sign * table.values)) * table.sign
     return summary
 

@@ -94,3 +94,16 @@ def test_bad_space_input_gives_a_clear_error(data_dir, tmp_path, capsys):
     assert main(["--data-dir", str(data_dir), "score", "--space", "nb101", "--sample", "2",
                  "--dataset", "cifar100", "--out", str(tmp_path / "s.csv")]) == 2
     assert "no models for dataset 'cifar100'" in capsys.readouterr().err
+
+
+def test_zero_shot_search_on_a_partial_table(data_dir, tmp_path):
+    """Zero-shot search roams the whole space; the report gives accuracies only for the
+    architectures the table holds."""
+    out = tmp_path / "zs"
+    run(data_dir, "search", "--space", "nb101", "--strategy", "rs", "--zero-shot", "--proxy",
+        "params", "--proxy-data", "synthetic", "--batch-size", "2", "--budget", "3", "--seeds",
+        "1", "--cache", str(tmp_path / "cache.sqlite"), "--out", str(out))
+    summary = json.loads((out / "summary.json").read_text())
+    rows = summary["top_architectures"][0]["top"]
+    assert len(rows) == 3 and all("accuracy" in row for row in rows)
+    assert summary["best_by_proxy_in_table"] in (0, 1)
