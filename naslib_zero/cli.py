@@ -185,17 +185,16 @@ def run_score(args: argparse.Namespace) -> None:
     import json
     import math
 
+    from naslib_zero.errors import InvalidArgumentError
     from naslib_zero.evaluation import write_scores
     from naslib_zero.paths import cache_dir
     from naslib_zero.scoring import ScoreCache, score_architectures
 
-    space, settings, batch, second = scoring_setup(args)
     if args.benchmark and not args.sample:
-        from naslib_zero.errors import InvalidArgumentError
-
         raise InvalidArgumentError("--benchmark restricts --sample; it does not apply to --archs")
-    if args.sample and args.benchmark:
-        space = restricted_space(space, args.benchmark, None, args.data_dir)
+    space, settings, batch, second = scoring_setup(args)
+    if args.benchmark:
+        space = restricted_space(space, args.benchmark, args.dataset, args.data_dir)
     archs = sample_archs(space, args.sample, args.seed) if args.sample else \
         read_arch_file(space, args.archs)
     cache = ScoreCache(args.cache or cache_dir(args.data_dir) / "scores.sqlite")
