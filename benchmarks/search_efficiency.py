@@ -13,7 +13,8 @@ searches NB101 restricted to its 30k table (top 1 % of the table).
 Prints, per dataset and configuration, the median (and IQR) best value after each checkpoint
 and the median number of queries to reach the top 1 % of the table, with the
 checks "RE+W and RE+M beat RE"; ``re+m:proposals=1`` is the paper notebook's RE+M, whose random
-initial population is not pruned. Writes JSON and a best-vs-queries plot per dataset to --out.
+initial population is not pruned. Writes JSON and a best-vs-queries plot per dataset to --out,
+and after every seed ``partial_<dataset>_<config>.json`` with the seeds done so far.
 """
 
 from __future__ import annotations
@@ -90,9 +91,14 @@ def main() -> None:
         curves, report[dataset] = {}, {}
         for text in args.configs.split(","):
             config = parse_config(text, args.budget, args.warmup)
-            results = run_seeds(space, config, range(args.seeds), TableOracle(space, table),
-                                fresh_scorer)
             label = text.upper()  # RE+M and RE+M:PROPOSALS=1 are both "RE+M" configs
+            results = []
+            for seed in range(args.seeds):  # the summary so far survives an interruption
+                results += run_seeds(space, config, [seed], TableOracle(space, table),
+                                     fresh_scorer)
+                partial = summarize(results, top_threshold=threshold, checkpoints=checkpoints)
+                (out / f"partial_{dataset}_{label}.json").write_text(
+                    json.dumps(partial, indent=2, default=float))
             curves[label] = best_curves(results)
             report[dataset][label] = summarize(results, top_threshold=threshold,
                                                       checkpoints=checkpoints)
