@@ -50,7 +50,7 @@ import torch
 import torch.nn as nn
 
 from search_spaces.nb201 import EDGES, OPS
-from search_spaces.nb201_model import ReLUConvBN, ResNetBasicblock
+from search_spaces.nb201_model import MacroSkeleton, ReLUConvBN, ResNetBasicblock
 
 GENOTYPE = (
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
@@ -107,7 +107,7 @@ class SizeCell(nn.Module):
         return nodes[-1]
 
 
-class NATSSizeNetwork(nn.Module):
+class NATSSizeNetwork(MacroSkeleton):
     """``DynamicShapeTinyNet`` for a channel configuration; input (B, 3, H, W), H, W % 4 == 0.
 
     ``channels`` has ``3N + 2`` entries (NATS-Bench: 5, N=1): N cells per stage, a stride-2
@@ -135,11 +135,3 @@ class NATSSizeNetwork(nn.Module):
         self.lastact = nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=False))
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.shape[1] != 3:
-            raise ValueError(f"expected input of shape (B, 3, H, W), got {tuple(x.shape)}")
-        x = self.stem(x)
-        for cell in self.cells:
-            x = cell(x)
-        return self.classifier(self.global_pooling(self.lastact(x)).flatten(1))

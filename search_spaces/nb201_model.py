@@ -87,7 +87,20 @@ class InferCell(nn.Module):
         return nodes[-1]
 
 
-class NB201Network(nn.Module):
+class MacroSkeleton(nn.Module):
+    """NB201's macro forward: ``stem``, the ``cells`` in order, ``lastact`` (BN-ReLU), global
+    pooling, ``classifier``; subclasses build those modules (NB201, the NATS size space)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise ValueError(f"expected input of shape (B, 3, H, W), got {tuple(x.shape)}")
+        x = self.stem(x)
+        for cell in self.cells:
+            x = cell(x)
+        return self.classifier(self.global_pooling(self.lastact(x)).flatten(1))
+
+
+class NB201Network(MacroSkeleton):
     """The NB201 ``TinyNetwork`` for one cell; input (B, 3, H, W) with H, W multiples of 4."""
 
     def __init__(self, arch: tuple[int, ...], num_classes: int = 10) -> None:
@@ -105,10 +118,3 @@ class NB201Network(nn.Module):
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(4 * C, num_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.shape[1] != 3:
-            raise ValueError(f"expected input of shape (B, 3, H, W), got {tuple(x.shape)}")
-        x = self.stem(x)
-        for cell in self.cells:
-            x = cell(x)
-        return self.classifier(self.global_pooling(self.lastact(x)).flatten(1))
