@@ -20,6 +20,11 @@ Dedicated passes register with :func:`register_pass` next to the proxy that uses
 once, when first read. The caller's model is never changed: gradients are taken with
 ``torch.autograd.grad`` (``.grad`` stays untouched), BN running statistics are restored
 afterwards, and passes that alter weights work on a copy.
+
+Devices. Every pass runs where the model and the batch are (``device=`` moves both there
+first); no tensor is created on a fixed device and results leave the device only as Python
+floats or through ``.cpu()``. float64 steps (NASWOT's kernel, synflow's copy) use float64 on
+CPU and CUDA and float32 on Apple's MPS, which has no float64.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from naslib_zero.errors import NaslibZeroError
+from naslib_zero.device import float64_dtype, resolve_device
+from naslib_zero.errors import InvalidArgumentError, NaslibZeroError
 from naslib_zero.proxies.registry import ProxySpec
 
 SHARED_PASSES = frozenset(
@@ -115,7 +121,7 @@ def _activation_hooks(model: nn.Module, stats: Activations) -> list:
         x = inp[0].detach().flatten(1)
         # with codes s = +-1, K = x x^T + (1-x)(1-x)^T = (s s^T + D) / 2: one matmul
         s = (x > 0).to(torch.float32) * 2 - 1
-        k = (s @ s.T + x.shape[1]).double() / 2
+        k = (s @ s.T + x.shape[1]).to(float64_dtype(x.device)) / 2
         stats.relu_kernel = k if stats.relu_kernel is None else stats.relu_kernel + k
         stats.relu_calls += 1
 
@@ -134,7 +140,8 @@ class _FisherCollector:
     """Per-channel Fisher values from layer outputs and their gradients (foresight's fisher)."""
 
     def __init__(self, layers: Sequence[nn.Module]) -> None:
-        self.values: list[torch.Tensor] = [torch.zeros(m.weight.shape[0]) for m in layers]
+        self.values: list[torch.Tensor] = [
+            torch.zeros(m.weight.shape[0], device=m.weight.device) for m in layers]
         self.active = False
         self.handles = [m.register_forward_hook(self._hook(i)) for i, m in enumerate(layers)]
 
@@ -240,15 +247,33 @@ def check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
         raise ShapeError("a batch needs at least 2 samples (batch statistics, correlations)")
 
 
+def check_devices(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> None:
+    """InvalidArgumentError unless the model's parameters and the batch share one device."""
+    found = {t.device for t in (inputs, targets, *model.parameters(), *model.buffers())}
+    if len(found) > 1:
+        names = ", ".join(sorted(str(d) for d in found))
+        raise InvalidArgumentError(f"the model and the batch are on different devices ({names}); "
+                                   "pass device=... to move both")
+
+
 def run_proxies(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
                 specs: Sequence[ProxySpec], seed: int = 0, *,
                 second_batch: tuple[torch.Tensor, torch.Tensor] | None = None,
-                ) -> dict[str, float]:
+                device: str | torch.device | None = None) -> dict[str, float]:
     """Run the passes that ``specs`` need, once each, and evaluate every proxy.
 
-    The public entry point is :func:`naslib_zero.proxies.compute`, which resolves names.
+    ``device``: move the model (in place) and the batches there first; None: leave them where
+    they are, which must be one device. The public entry point is
+    :func:`naslib_zero.proxies.compute`, which resolves names.
     """
     check_batch(inputs, targets)
+    if device is not None:
+        target = resolve_device(device)
+        model.to(target)
+        inputs, targets = inputs.to(target), targets.to(target)
+        if second_batch is not None:
+            second_batch = (second_batch[0].to(target), second_batch[1].to(target))
+    check_devices(model, inputs, targets)
     needs = set().union(*(s.needs for s in specs)) if specs else set()
     ctx = Context(model, inputs, targets.long(), seed, second_batch)
     was_training = model.training

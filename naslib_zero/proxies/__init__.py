@@ -34,17 +34,21 @@ from naslib_zero.proxies.registry import (
 
 def compute(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
             proxies: str | Iterable[str] = "all", seed: int = 0, *,
-            second_batch: tuple[torch.Tensor, torch.Tensor] | None = None) -> dict[str, float]:
+            second_batch: tuple[torch.Tensor, torch.Tensor] | None = None,
+            device: str | torch.device | None = None) -> dict[str, float]:
     """Score ``model`` on one minibatch with each requested proxy.
 
     ``proxies``: names, wildcards, a comma list or ``"all"``. ``seed`` drives the proxies'
     own randomness (Zen's re-initialisation and Gaussian inputs). ``second_batch`` is ZiCo's
-    second minibatch; without it ZiCo uses the two halves of ``inputs``. A proxy that cannot
+    second minibatch; without it ZiCo uses the two halves of ``inputs``. ``device``
+    (``"cpu"``, ``"cuda"``, ``"cuda:1"``): move the model, in place, and the batches there
+    first; None: compute where they already are (one device). A proxy that cannot
     score the network (for example a cell whose output ignores the input) returns its
     documented worst value (``-inf`` when higher is better) and a :class:`ProxyWarning`.
     """
     specs = [get_proxy(name) for name in resolve(proxies)]
-    return run_proxies(model, inputs, targets, specs, seed, second_batch=second_batch)
+    return run_proxies(model, inputs, targets, specs, seed, second_batch=second_batch,
+                       device=device)
 
 
 __all__ = ["ProxySpec", "ProxyWarning", "ShapeError", "compute", "get_proxy", "list_proxies",

@@ -23,7 +23,7 @@ def jacob_cov(ctx: Context) -> float:
     correlation matrix of the per-sample Jacobians d(sum logits)/dx (one forward + one input
     backward, BN in train mode, float64 eigen-solve, labels unused). A constant Jacobian row,
     e.g. from a network whose output ignores the input, makes the correlation undefined: -inf."""
-    corr = _correlation(ctx["input_jacobian"].double().numpy())
+    corr = _correlation(ctx["input_jacobian"].cpu().double().numpy())
     if corr is None:
         return float("-inf")
     v = np.linalg.eigvalsh(corr)
@@ -73,5 +73,5 @@ def epe_nas(ctx: Context) -> float:
     sample count and the score is the mean pairwise sum_{c'} |s_c - s_c'| over the classes seen
     (see :func:`epe_nas_score`). Labels used; higher is better (the reference picks the
     argmax). A constant Jacobian row (e.g. an output that ignores the input): -inf."""
-    jac = ctx["input_jacobian"].double().cpu().numpy()
+    jac = ctx["input_jacobian"].cpu().double().numpy()
     return epe_nas_score(jac, ctx.targets.cpu().numpy(), ctx.num_classes)

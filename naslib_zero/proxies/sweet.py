@@ -83,13 +83,13 @@ def bin_fractions(groups: Sequence[Sequence[torch.Tensor]], edges: Sequence[floa
     """(depth, bins) array: per depth position, the fraction of its weights whose |gradient| lies
     in each bin [edges[i], edges[i+1]). Layers whose gradient is all zero (not reaching the loss)
     are left out; a position without weights has fraction 0 everywhere (as the authors' code)."""
-    edges_t = torch.tensor(list(edges), dtype=torch.float64)
     out = np.zeros((len(groups), len(edges) - 1))
     for d, grads in enumerate(groups):
-        live = [g.detach().abs().double().flatten() for g in grads if bool(g.any())]
+        live = [g.detach().abs().cpu().double().flatten() for g in grads if bool(g.any())]
         if not live:
             continue
         a = torch.cat(live)
+        edges_t = torch.tensor(list(edges), dtype=torch.float64)
         at_least = (a[None, :] >= edges_t[:, None]).sum(1).numpy()  # entries >= each edge
         out[d] = (at_least[:-1] - at_least[1:]) / a.numel()
     return out

@@ -8,6 +8,7 @@ import math
 import torch
 import torch.nn as nn
 
+from naslib_zero.device import float64_dtype
 from naslib_zero.engine import WEIGHTED, Context, register_pass
 from naslib_zero.proxies.registry import proxy
 
@@ -26,13 +27,14 @@ def _without_batchnorm(model: nn.Module) -> nn.Module:
 def synflow_pass(ctx: Context) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """(|W|, dR/dW) per Conv/Linear layer of a float64, BN-free, all-|W| copy of the model,
     where R is the sum of the logits for an all-ones input of batch 1."""
-    net = _without_batchnorm(ctx.model).double()
+    dtype = float64_dtype(ctx.inputs.device)
+    net = _without_batchnorm(ctx.model).to(dtype)
     with torch.no_grad():
         for tensor in net.state_dict().values():
             if tensor.is_floating_point():
                 tensor.abs_()
     weights = [m.weight for m in net.modules() if isinstance(m, WEIGHTED)]
-    ones = torch.ones((1, *ctx.inputs.shape[1:]), dtype=torch.float64)
+    ones = torch.ones((1, *ctx.inputs.shape[1:]), dtype=dtype, device=ctx.inputs.device)
     grads = torch.autograd.grad(net(ones).sum(), weights, allow_unused=True)
     return [(w.detach(), torch.zeros_like(w) if g is None else g)
             for w, g in zip(weights, grads)]

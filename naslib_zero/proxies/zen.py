@@ -88,7 +88,7 @@ def zen_pass(ctx: Context) -> tuple[float, float]:
     bn_log = 0.0
     for m in net.modules():
         if isinstance(m, nn.BatchNorm2d) and m.running_var is not None:
-            var = float(m.running_var.double().mean())
+            var = float(m.running_var.cpu().double().mean())
             bn_log += 0.5 * math.log(var) if var > 0 else float("-inf")
     return diff, bn_log
 
