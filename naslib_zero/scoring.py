@@ -6,6 +6,10 @@ such as ``params`` and ``l2_norm`` see, and the reference implementations score 
 architecture as given. Every result is committed to the cache as soon as it is computed, keyed
 by (space, architecture, proxy, settings, batch hash, seed), so an interrupted run resumes
 where it stopped and a repeated architecture is scored once.
+
+The unit of work is a :class:`ScoringTask` (architecture string, proxies, seed) run by
+:func:`run_task` under a :class:`ScoringJob` (space, batches, device); an executor
+(``naslib_zero.executors``) decides where tasks run, and this process alone writes the cache.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from pathlib import Path
 import torch
 
 from naslib_zero.data import Batch, get_batch, synthetic_batch
+from naslib_zero.device import resolve_device
 from naslib_zero.errors import InvalidArgumentError
+from naslib_zero.executors import Executor, SerialExecutor
 from naslib_zero.progress import progress
 from naslib_zero.proxies import compute
 from naslib_zero.proxies.registry import get_proxy, resolve
-from search_spaces.base import SYNTHETIC, Arch, DatasetSpec, SearchSpace
+from search_spaces.base import SYNTHETIC, Arch, DatasetSpec, SearchSpace, SpaceRef
 
 
 @dataclass(frozen=True)
@@ -118,14 +124,99 @@ class ScoreCache:
                 [(space, arch, p, settings[p], batch, seed, v, seconds)
                  for p, v in values.items()])
 
+    def put_rows(self, rows: Sequence[tuple]) -> None:
+        """Write rows a :class:`PendingScoreCache` collected in a worker."""
+        for key, settings, values, seconds in rows:
+            self.put(key, settings, values, seconds)
+
     def close(self) -> None:
         self.db.close()
 
 
-def settings_key(settings: BatchSettings, proxy: str) -> str:
-    """Hash of everything besides the batch content that can change one proxy's score."""
+class PendingScoreCache(ScoreCache):
+    """A worker's view of the owner's cache: reads the database (read-only), keeps what it
+    computes in memory (``rows``) for the owner to write with :meth:`ScoreCache.put_rows`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        self.rows: list[tuple] = []
+        self._new: dict[tuple, dict[tuple[str, str], float]] = {}
+
+    def get(self, key: tuple, settings: dict[str, str]) -> dict[str, float]:
+        values = super().get(key, settings)
+        new = self._new.get(key, {})
+        values.update({p: v for (p, s), v in new.items() if settings.get(p) == s})
+        return values
+
+    def put(self, key: tuple, settings: dict[str, str], values: dict[str, float],
+            seconds: float) -> None:
+        self.rows.append((key, {p: settings[p] for p in values}, dict(values), seconds))
+        self._new.setdefault(key, {}).update({(p, settings[p]): v for p, v in values.items()})
+
+
+def settings_key(settings: BatchSettings, proxy: str,
+                 device: torch.device | None = None) -> str:
+    """Hash of everything besides the batch content that can change one proxy's score.
+
+    The device type enters the hash only when it is not the CPU (floating-point results differ
+    slightly between devices), so CPU scores keep the keys they have always had.
+    """
     payload = {"batch": asdict(settings), "proxy": proxy, "settings": get_proxy(proxy).settings()}
+    if device is not None and device.type != "cpu":
+        payload["device"] = device.type
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ScoringJob:
+    """What every scoring task of one run shares; an executor sends it to each worker once.
+
+    ``space`` is a :class:`~search_spaces.base.SpaceRef` when the space came from
+    ``get_space`` (workers rebuild it), else the space object itself (it must pickle).
+    """
+
+    space: SpaceRef | SearchSpace
+    dataset: DatasetSpec
+    batch: Batch
+    second_batch: Batch | None = None
+    device: str = "cpu"
+
+    @property
+    def key(self) -> tuple:
+        """Identity for reusing warm workers: equal keys score identically."""
+        second = self.second_batch.hash if self.second_batch is not None else None
+        space = self.space if isinstance(self.space, SpaceRef) else id(self.space)
+        return space, self.dataset, self.batch.hash, second, self.device
+
+
+@dataclass(frozen=True)
+class ScoringTask:
+    """One architecture (its string form) to score with ``proxies``, weights from ``seed``."""
+
+    arch: str
+    proxies: tuple[str, ...]
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ScoredArch:
+    arch: str
+    values: dict[str, float]
+    seconds: float
+
+
+def run_task(job: ScoringJob, task: ScoringTask) -> ScoredArch:
+    """Build ``task.arch``'s model (seeded, on CPU, so every device starts from the same
+    weights) and compute its proxies on ``job.device``: the only code that scores."""
+    t0 = time.perf_counter()
+    space = job.space.resolve() if isinstance(job.space, SpaceRef) else job.space
+    model = build_model(space, space.from_str(task.arch), job.dataset, task.seed)
+    second = job.second_batch
+    values = compute(model, job.batch.inputs, job.batch.targets, task.proxies, task.seed,
+                     second_batch=(second.inputs, second.targets) if second else None,
+                     device=job.device)
+    return ScoredArch(task.arch, values, time.perf_counter() - t0)
 
 
 @dataclass
@@ -143,31 +234,37 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
                         batch: Batch, *, second_batch: Batch | None = None, seed: int = 0,
                         settings: BatchSettings | None = None,
                         cache: ScoreCache | None = None, show_progress: bool = True,
-                        ) -> ScoreRun:
-    """Score every architecture with every proxy (cached; repeated architectures scored once)."""
+                        executor: Executor | None = None,
+                        device: str | torch.device | None = None) -> ScoreRun:
+    """Score every architecture with every proxy (cached; repeated architectures scored once).
+
+    ``executor`` decides where the models are scored (default: this process); results are
+    written to ``cache`` here, one commit per architecture, as they arrive. ``device``: where
+    the proxies run (default CPU).
+    """
     names = resolve(proxies)
     dataset = batch_dataset(space, batch)
+    target = resolve_device(device)
     settings = settings or BatchSettings(dataset=batch.dataset, batch_size=len(batch))
-    skeys = {n: settings_key(settings, n) for n in names}
-    extra = (second_batch.inputs, second_batch.targets) if second_batch is not None else None
+    skeys = {n: settings_key(settings, n, target) for n in names}
+    start = time.perf_counter()
     memo: dict[str, dict[str, float]] = {}
-    computed, start = 0, time.perf_counter()
-    items = progress(archs, total=len(archs), desc="scoring") if show_progress else archs
-    for arch in items:
+    tasks = []
+    for arch in archs:
         text = space.to_str(arch)
         if text not in memo:
-            key = (space.name, text, batch.hash, seed)
-            values = cache.get(key, skeys) if cache else {}
-            missing = [n for n in names if n not in values]
+            memo[text] = cache.get((space.name, text, batch.hash, seed), skeys) if cache else {}
+            missing = tuple(n for n in names if n not in memo[text])
             if missing:
-                t0 = time.perf_counter()
-                model = build_model(space, arch, dataset, seed)
-                new = compute(model, batch.inputs, batch.targets, missing, seed,
-                              second_batch=extra)
-                if cache:
-                    cache.put(key, skeys, new, time.perf_counter() - t0)
-                values.update(new)
-                computed += 1
-            memo[text] = values
+                tasks.append(ScoringTask(text, missing, seed))
+    job = ScoringJob(space.ref or space, dataset, batch, second_batch, str(target))
+    results = (executor or SerialExecutor()).map(run_task, job, tasks)
+    if show_progress:
+        results = progress(results, total=len(tasks), desc="scoring")
+    for result in results:
+        if cache:
+            cache.put((space.name, result.arch, batch.hash, seed), skeys, result.values,
+                      result.seconds)
+        memo[result.arch].update(result.values)
     scores = {n: [memo[space.to_str(a)][n] for a in archs] for n in names}
-    return ScoreRun(list(archs), names, scores, computed, time.perf_counter() - start)
+    return ScoreRun(list(archs), names, scores, len(tasks), time.perf_counter() - start)

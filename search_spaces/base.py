@@ -26,11 +26,16 @@ architectures (NB101's 9-edge limit, DARTS' distinct inputs). ``from_decisions``
 :class:`~naslib_zero.errors.InvalidArchitectureError` for those; ``decode`` turns that into
 ``None``. REINFORCE redraws on ``None`` and NSGA-II replaces the individual with a random
 valid one; both count the rejected draws (``strategy.rejected``).
+
+Other processes. ``get_space`` records how it built each instance (``space.ref``, a
+:class:`SpaceRef`: name, options and the defining module), so process-pool and Ray workers
+rebuild the space from that small value instead of receiving a pickled instance.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
@@ -86,6 +91,7 @@ class SearchSpace(ABC):
 
     name: str
     datasets: tuple[DatasetSpec, ...] = ()
+    ref: SpaceRef | None = None  # set by get_space; None for an instance built directly
 
     # ---------------------------------------------------------------- strings and values
 
@@ -257,7 +263,24 @@ def get_space(name: str, **options: Any) -> SearchSpace:
     key = (name, tuple(sorted(options.items())))
     if key not in _INSTANCES:
         try:
-            _INSTANCES[key] = _FACTORIES[name](**options)
+            space = _FACTORIES[name](**options)
         except TypeError as err:
             raise InvalidArgumentError(f"bad options for search space {name!r}: {err}") from None
+        space.ref = SpaceRef(name, key[1], type(space).__module__)
+        _INSTANCES[key] = space
     return _INSTANCES[key]
+
+
+@dataclass(frozen=True)
+class SpaceRef:
+    """How to rebuild a registered space in another process: ``get_space(name, **options)``
+    after importing ``module`` (which registers a plug-in space defined outside the package)."""
+
+    name: str
+    options: tuple[tuple[str, Any], ...] = ()
+    module: str = ""
+
+    def resolve(self) -> SearchSpace:
+        if self.module and self.name not in _FACTORIES:
+            importlib.import_module(self.module)
+        return get_space(self.name, **dict(self.options))

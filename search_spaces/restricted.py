@@ -46,6 +46,7 @@ class RestrictedSpace(SearchSpace):
             raise InvalidArgumentError(f"min_neighbors must be >= 1, got {min_neighbors}")
         self.base, self.table, self.min_neighbors = base, table, min_neighbors
         self.name, self.datasets = base.name, base.datasets
+        self.ref = base.ref  # workers score with the base space: same strings, models
         self._archs = [base.from_str(text) for text in table.archs]
         self._neighbors: dict[int, list[Arch]] = {}  # row -> its neighbours, as computed
 
