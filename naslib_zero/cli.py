@@ -15,6 +15,7 @@ from pathlib import Path
 
 from naslib_zero import __version__, progress
 from naslib_zero.errors import DataNotFoundError, NaslibZeroError
+from naslib_zero.executors import add_executor_arguments, executor_from_args
 
 Handler = Callable[[argparse.Namespace], int | None]
 Setup = Callable[[argparse.ArgumentParser], None]
@@ -51,6 +52,15 @@ def add_benchmark_arguments(parser: argparse.ArgumentParser, what: str) -> None:
                         help=f"benchmark table {what} (default: the space's first)")
     parser.add_argument("--metric", default=None,
                         help="benchmark metric, e.g. test or val (default: the benchmark's first)")
+
+
+def add_execution_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    add_executor_arguments(parser, what)
+    parser.add_argument("--device", default="cpu",
+                        help="where proxies run: cpu, cuda or cuda:N (default: cpu)")
+    parser.add_argument("--cache", default=None,
+                        help="SQLite score cache (default: $NASLIB_ZERO_CACHE, else "
+                             "scores.sqlite in the user cache folder)")
 
 
 def parse_arch(space, text: str):
@@ -126,6 +136,8 @@ def setup_score(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--sample", type=int, help="score N distinct random architectures")
     which.add_argument("--archs", help="file with one architecture string per line")
+    which.add_argument("--all", action="store_true",
+                       help="every architecture of a finite space, in its official order")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the sample and of the weight initialisation (default: 0)")
     parser.add_argument("--dataset", default=None,
@@ -136,8 +148,7 @@ def setup_score(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-seed", type=int, default=None,
                         help="draw the batch at random with this seed (default: first images)")
     parser.add_argument("--out", default="scores.csv", help="output CSV (default: scores.csv)")
-    parser.add_argument("--cache", default=None,
-                        help="SQLite score cache (default: in the data folder's cache)")
+    add_execution_arguments(parser, "score")
 
 
 def read_arch_file(space, path: str) -> list:
@@ -180,6 +191,19 @@ def sample_archs(space, n: int, seed: int) -> list:
     return list(seen.values())
 
 
+def chosen_archs(space, args: argparse.Namespace) -> list:
+    """The architectures ``--sample``, ``--archs`` or ``--all`` selects."""
+    from naslib_zero.errors import InvalidArgumentError
+
+    if args.sample:
+        return sample_archs(space, args.sample, args.seed)
+    if args.archs:
+        return read_arch_file(space, args.archs)
+    if space.size() is None:
+        raise InvalidArgumentError(f"--all needs a finite space; {space.name} is not")
+    return list(space.enumerate())
+
+
 @command("score", "score architectures with zero-cost proxies", setup_score)
 def run_score(args: argparse.Namespace) -> None:
     import json
@@ -187,20 +211,22 @@ def run_score(args: argparse.Namespace) -> None:
 
     from naslib_zero.errors import InvalidArgumentError
     from naslib_zero.evaluation import write_scores
-    from naslib_zero.paths import cache_dir
+    from naslib_zero.paths import score_cache_path
     from naslib_zero.scoring import ScoreCache, score_architectures
 
     if args.benchmark and not args.sample:
-        raise InvalidArgumentError("--benchmark restricts --sample; it does not apply to --archs")
+        raise InvalidArgumentError("--benchmark restricts --sample; it does not apply to "
+                                   "--archs or --all")
     space, settings, batch, second = scoring_setup(args)
     if args.benchmark:
         space = restricted_space(space, args.benchmark, args.dataset, args.data_dir)
-    archs = sample_archs(space, args.sample, args.seed) if args.sample else \
-        read_arch_file(space, args.archs)
-    cache = ScoreCache(args.cache or cache_dir(args.data_dir) / "scores.sqlite")
+    archs = chosen_archs(space, args)
+    cache = ScoreCache(score_cache_path(args.cache))
     try:
-        run = score_architectures(space, archs, args.proxies, batch, second_batch=second,
-                                  seed=args.seed, settings=settings, cache=cache)
+        with executor_from_args(args) as executor:
+            run = score_architectures(space, archs, args.proxies, batch, second_batch=second,
+                                      seed=args.seed, settings=settings, cache=cache,
+                                      executor=executor, device=args.device)
     finally:
         cache.close()
     write_scores(args.out, [space.to_str(a) for a in archs], run.scores)
@@ -302,8 +328,8 @@ def setup_search(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scores", default=None,
                         help="precomputed score CSV to read proxy values from")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--cache", default=None, help="SQLite score cache")
     parser.add_argument("--out", default="search_out", help="output folder")
+    add_execution_arguments(parser, "run the seeds")
 
 
 @command("search", "run a (zero-cost assisted) architecture search over many seeds",

@@ -8,6 +8,7 @@ from pathlib import Path
 import platformdirs
 
 ENV_VAR = "NASLIB_ZERO_DATA"
+CACHE_ENV_VAR = "NASLIB_ZERO_CACHE"
 
 
 def data_root(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -44,3 +45,13 @@ def cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
         path = Path(platformdirs.user_cache_dir("naslib-zero")) / "derived"
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def score_cache_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The SQLite score cache: ``explicit`` (``--cache``), else ``$NASLIB_ZERO_CACHE``, else
+    ``scores.sqlite`` in the user cache folder. Never inside the data root, which may be
+    shared or read-only."""
+    chosen = explicit or os.environ.get(CACHE_ENV_VAR)
+    if chosen:
+        return Path(chosen).expanduser()
+    return Path(platformdirs.user_cache_dir("naslib-zero")) / "scores.sqlite"

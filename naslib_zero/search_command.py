@@ -6,13 +6,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from naslib_zero.errors import DataNotFoundError, InvalidArgumentError
-from naslib_zero.paths import cache_dir
-from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches
+from naslib_zero.executors import Executor, executor_from_args
+from naslib_zero.paths import score_cache_path
+from naslib_zero.progress import progress
+from naslib_zero.scoring import BatchSettings, PendingScoreCache, ScoreCache, load_batches
 from naslib_zero.tables import GroundTruth, load_ground_truth
 from search_spaces import get_space
 from search_spaces.base import SYNTHETIC, DatasetSpec, SearchSpace
@@ -25,11 +29,13 @@ from strategies.experiment import (
     summarize,
     write_trajectories,
 )
+from strategies.loop import SearchResult
 from strategies.oracle import TableOracle
 from strategies.zero_cost import ProxyScorer, parse_proxy
 
 
-def _scorer_factory(args: argparse.Namespace, space: SearchSpace, dataset: DatasetSpec):
+def _scorer_factory(args: argparse.Namespace, space: SearchSpace, dataset: DatasetSpec,
+                    cache: ScoreCache | None, executor: Executor | None = None):
     if not args.proxy:
         if args.warmup or args.move or args.zero_shot:
             raise InvalidArgumentError("--warmup, --move and --zero-shot need --proxy")
@@ -40,8 +46,8 @@ def _scorer_factory(args: argparse.Namespace, space: SearchSpace, dataset: Datas
         return lambda: ProxyScorer(space, args.proxy, table=args.scores)
     name = SYNTHETIC if args.proxy_data == SYNTHETIC else dataset.name
     batch, second = load_batches(BatchSettings(name, args.batch_size), args.data_dir, dataset)
-    cache = ScoreCache(args.cache or cache_dir(args.data_dir) / "scores.sqlite")
-    return lambda: ProxyScorer(space, args.proxy, batch, second_batch=second, cache=cache)
+    return lambda: ProxyScorer(space, args.proxy, batch, second_batch=second, cache=cache,
+                               executor=executor, device=args.device)
 
 
 def _table(args: argparse.Namespace, dataset: DatasetSpec) -> GroundTruth | None:
@@ -63,17 +69,81 @@ def search_space_for(space: SearchSpace, table: GroundTruth | None, zero_shot: b
     return RestrictedSpace(space, table)
 
 
-def search(args: argparse.Namespace) -> None:
+@dataclass
+class SearchSetup:
+    """Everything one seed of ``naslib-zero search`` needs, built from the arguments."""
+
+    space: SearchSpace
+    dataset: DatasetSpec
+    table: GroundTruth | None
+    config: SearchConfig
+    oracle: TableOracle | None
+    make_scorer: Callable[[], ProxyScorer] | None
+    cache: ScoreCache | None  # the proxies' score cache, when they are computed
+
+
+def build_setup(args: argparse.Namespace, cache: ScoreCache | None,
+                executor: Executor | None = None) -> SearchSetup:
     space = get_space(args.space)
     dataset = space.dataset(args.dataset)
     table = _table(args, dataset)
     space = search_space_for(space, table, args.zero_shot)
-    if isinstance(space, RestrictedSpace):
-        print(f"searching the {len(space)} architectures of the {table.name} table")
-    make_scorer = _scorer_factory(args, space, dataset)
+    make_scorer = _scorer_factory(args, space, dataset, cache, executor)
     config = SearchConfig(args.strategy, args.budget, args.warmup, args.move, args.zero_shot)
     oracle = TableOracle(space, table) if table is not None else None
-    results = run_seeds(space, config, range(args.seeds), oracle, make_scorer)
+    return SearchSetup(space, dataset, table, config, oracle, make_scorer, cache)
+
+
+_WORKER_SETUPS: dict[str, SearchSetup] = {}  # one per argument set, in each worker process
+
+
+def run_seed(args: argparse.Namespace, seed: int) -> tuple[SearchResult, list[tuple]]:
+    """One seed in a worker: the search result and the score-cache rows it computed, which
+    the parent writes (workers only read the cache)."""
+    signature = repr(sorted(vars(args).items()))
+    if signature not in _WORKER_SETUPS:
+        computed = args.proxy and not args.scores
+        cache = PendingScoreCache(score_cache_path(args.cache)) if computed else None
+        _WORKER_SETUPS[signature] = build_setup(args, cache)
+    setup = _WORKER_SETUPS[signature]
+    start = len(_pending_rows(setup))
+    (result,) = run_seeds(setup.space, setup.config, [seed], setup.oracle, setup.make_scorer,
+                          show_progress=False)
+    return result, _pending_rows(setup)[start:]
+
+
+def _pending_rows(setup: SearchSetup) -> list[tuple]:
+    return setup.cache.rows if isinstance(setup.cache, PendingScoreCache) else []
+
+
+def run_all_seeds(args: argparse.Namespace, setup: SearchSetup, cache: ScoreCache | None,
+                  executor: Executor) -> list[SearchResult]:
+    """Seeds 0..N-1, in this process or spread over ``executor``'s workers (each seed's
+    result is the one a serial run of that seed gives)."""
+    seeds = range(args.seeds)
+    if executor.workers == 1 or args.seeds == 1:
+        return run_seeds(setup.space, setup.config, seeds, setup.oracle, setup.make_scorer)
+    results = {}
+    for result, rows in progress(executor.map(run_seed, args, seeds), total=len(seeds),
+                                 desc=setup.config.label):
+        if cache is not None:
+            cache.put_rows(rows)
+        results[result.seed] = result
+    return [results[seed] for seed in seeds]
+
+
+def search(args: argparse.Namespace) -> None:
+    cache = ScoreCache(score_cache_path(args.cache)) if args.proxy and not args.scores else None
+    with executor_from_args(args) as executor:
+        # several seeds: the seeds run in parallel; one seed: its proxy pools do
+        pools = executor if args.seeds == 1 else None
+        setup = build_setup(args, cache, pools)
+        space, dataset, table, config = setup.space, setup.dataset, setup.table, setup.config
+        if isinstance(space, RestrictedSpace):
+            print(f"searching the {len(space)} architectures of the {table.name} table")
+        results = run_all_seeds(args, setup, cache, executor)
+    if cache is not None:
+        cache.close()
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

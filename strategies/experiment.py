@@ -44,10 +44,11 @@ class SearchConfig:
 
 def run_seeds(space: SearchSpace, config: SearchConfig, seeds: Sequence[int],
               oracle: Callable[[Arch], float] | None,
-              make_scorer: Callable[[], ProxyScorer] | None = None) -> list[SearchResult]:
+              make_scorer: Callable[[], ProxyScorer] | None = None, *,
+              show_progress: bool = True) -> list[SearchResult]:
     """Run ``config`` once per seed. Zero-shot runs use the scorer as their oracle."""
     results = []
-    for seed in progress(seeds, total=len(seeds), desc=config.label):
+    for seed in progress(seeds, total=len(seeds), desc=config.label) if show_progress else seeds:
         scorer = make_scorer() if make_scorer else None
         objective = oracle
         if config.zero_shot:

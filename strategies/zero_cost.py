@@ -16,6 +16,7 @@ from naslib_zero.data import Batch
 from naslib_zero.ensembles import DEFAULT_VOTE, rank_average, vote
 from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
 from naslib_zero.evaluation import read_scores
+from naslib_zero.executors import Executor
 from naslib_zero.proxies.registry import resolve
 from naslib_zero.scoring import ScoreCache, score_architectures
 from search_spaces.base import Arch, SearchSpace
@@ -34,12 +35,18 @@ def parse_proxy(spec: str) -> tuple[str, list[str]]:
 
 
 class ProxyScorer:
-    """Scores architectures with a proxy or an ensemble; counts every architecture scored."""
+    """Scores architectures with a proxy or an ensemble; counts every architecture scored.
+
+    ``executor`` and ``device`` are passed to :func:`~naslib_zero.scoring.score_architectures`
+    (warm-up pools of thousands of architectures are scored in parallel that way).
+    """
 
     def __init__(self, space: SearchSpace, proxy: str, batch: Batch | None = None, *,
                  second_batch: Batch | None = None, seed: int = 0,
-                 cache: ScoreCache | None = None, table: str | Path | None = None) -> None:
+                 cache: ScoreCache | None = None, table: str | Path | None = None,
+                 executor: Executor | None = None, device: str | None = None) -> None:
         self.space, self.seed, self.cache = space, seed, cache
+        self.executor, self.device = executor, device
         self.batch, self.second_batch = batch, second_batch
         self.kind, self.names = parse_proxy(proxy)
         if not self.names:
@@ -51,6 +58,11 @@ class ProxyScorer:
         elif batch is None:
             raise InvalidArgumentError("a ProxyScorer needs a batch or a precomputed score table")
         self.from_table = table is not None
+
+    def __getstate__(self) -> dict:
+        """A scorer sent to another process (a search result) leaves its cache and executor
+        behind: both belong to the process that made them."""
+        return self.__dict__ | {"cache": None, "executor": None}
 
     def _load_table(self, path: str | Path) -> None:
         archs, scores = read_scores(path)
@@ -70,7 +82,8 @@ class ProxyScorer:
         if todo:
             run = score_architectures(self.space, todo, self.names, self.batch,
                                       second_batch=self.second_batch, seed=self.seed,
-                                      cache=self.cache, show_progress=len(todo) > 50)
+                                      cache=self.cache, show_progress=len(todo) > 50,
+                                      executor=self.executor, device=self.device)
             for i, arch in enumerate(todo):
                 key = self.space.to_str(arch)
                 self._memo[key] = {n: run.scores[n][i] for n in self.names}

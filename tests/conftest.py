@@ -19,6 +19,12 @@ def _data_dir() -> Path:
     return Path(env) if env else DEFAULT_DATA
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_score_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands that use the default score cache write into a temporary one, not the user's."""
+    os.environ["NASLIB_ZERO_CACHE"] = str(tmp_path_factory.mktemp("cache") / "scores.sqlite")
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The real data folder; fails under CI=true if it is missing, skips otherwise."""

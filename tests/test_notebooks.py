@@ -40,7 +40,7 @@ def outputs(nb: nbformat.NotebookNode, mime: str) -> list[str]:
 @pytest.fixture
 def kernel_env(monkeypatch, data_dir, tmp_path):
     monkeypatch.setenv("NASLIB_ZERO_DATA", str(data_dir))
-    monkeypatch.setenv("NASLIB_ZERO_NB_CACHE", str(tmp_path / "scores.sqlite"))
+    monkeypatch.setenv("NASLIB_ZERO_CACHE", str(tmp_path / "scores.sqlite"))
     monkeypatch.setenv("NASLIB_ZERO_NB_OUT", str(tmp_path / "out"))
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     return tmp_path
@@ -58,6 +58,7 @@ def test_sample_efficiency_notebook(kernel_env, monkeypatch):
     monkeypatch.setenv("NASLIB_ZERO_NB_BUDGET", "20")
     monkeypatch.setenv("NASLIB_ZERO_NB_SEEDS", "2")
     monkeypatch.setenv("NASLIB_ZERO_NB_WARMUP", "50")
+    monkeypatch.setenv("NASLIB_ZERO_NB_WORKERS", "2")  # warm-up pools scored by a process pool
     nb = execute("sample_efficiency.ipynb", kernel_env)
 
     out = kernel_env / "out"
