@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from naslib_zero.evaluation import evaluate_scores, write_scores
+from naslib_zero.executors import add_executor_arguments, executor_from_args
 from naslib_zero.metrics import spearman
 from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches, score_architectures
 from naslib_zero.tables import load_ground_truth
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cache", default="runs/quality.sqlite")
     parser.add_argument("--out", default="runs")
+    add_executor_arguments(parser, "score")
     args = parser.parse_args()
 
     space = get_space("nb201")
@@ -54,8 +56,10 @@ def main() -> None:
     settings = BatchSettings(args.dataset, args.batch_size, split=args.split)
     batch, second = load_batches(settings, args.data_dir)
     cache = ScoreCache(args.cache)
-    run = score_architectures(space, archs, "all", batch, second_batch=second, seed=args.seed,
-                              settings=settings, cache=cache)
+    with executor_from_args(args) as executor:
+        run = score_architectures(space, archs, "all", batch, second_batch=second,
+                                  seed=args.seed, settings=settings, cache=cache,
+                                  executor=executor)
     cache.close()
     truth = load_ground_truth("nb201", args.dataset, "test", data_dir=args.data_dir)
     accuracy = truth.lookup_many(indices)

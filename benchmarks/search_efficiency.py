@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from naslib_zero.executors import add_executor_arguments, executor_from_args
 from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches
 from naslib_zero.search_command import search_space_for, top_threshold
 from naslib_zero.tables import load_ground_truth
@@ -67,6 +68,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cache", default="runs/search.sqlite")
     parser.add_argument("--out", default="runs/search_efficiency")
+    add_executor_arguments(parser, "score the warm-up pools")
     args = parser.parse_args()
 
     full = get_space(args.space)
@@ -74,6 +76,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cache = ScoreCache(args.cache)
+    executor = executor_from_args(args)
     report: dict[str, dict] = {}
     for dataset in args.datasets.split(","):
         spec = full.dataset(dataset)
@@ -82,7 +85,7 @@ def main() -> None:
         space = search_space_for(full, table, zero_shot=False)
         threshold = top_threshold(table)
         batch, _ = load_batches(BatchSettings("synthetic", 64), dataset=spec)
-        scorer = ProxyScorer(space, args.proxy, batch, cache=cache)
+        scorer = ProxyScorer(space, args.proxy, batch, cache=cache, executor=executor)
 
         def fresh_scorer(s: ProxyScorer = scorer) -> ProxyScorer:
             s.evaluations = 0  # one shared memo, a count per seed
@@ -105,6 +108,7 @@ def main() -> None:
         plot_best_vs_queries(curves, out / f"best_vs_queries_{dataset}.png",
                              f"best {dataset} {table.metric} so far ({table.unit})")
     cache.close()
+    executor.close()
     (out / "summary.json").write_text(json.dumps(report, indent=2, default=float))
     print_table(report)
 

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from naslib_zero.evaluation import evaluate_scores, write_scores
+from naslib_zero.executors import add_executor_arguments, executor_from_args
 from naslib_zero.scoring import (
     BatchSettings,
     ScoreCache,
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cache", default="runs/quality.sqlite")
     parser.add_argument("--out", default="runs")
+    add_executor_arguments(parser, "score")
     args = parser.parse_args()
 
     space = get_space(args.space)
@@ -88,8 +90,10 @@ def main() -> None:
     settings = BatchSettings(spec.name, args.batch_size, split=args.split)
     batch, second = load_batches(settings, args.data_dir, spec)
     cache = ScoreCache(args.cache)
-    run = score_architectures(space, archs, args.proxies, batch, second_batch=second,
-                              seed=args.seed, settings=settings, cache=cache)
+    with executor_from_args(args) as executor:
+        run = score_architectures(space, archs, args.proxies, batch, second_batch=second,
+                                  seed=args.seed, settings=settings, cache=cache,
+                                  executor=executor)
     cache.close()
     truth = table.sign * table.values[rows]
     name = f"{space.name}_{table.benchmark}_{spec.name}_{len(rows)}"
