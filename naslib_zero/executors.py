@@ -27,6 +27,7 @@ pymoo's elementwise runners are the model for this seam.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 from abc import ABC, abstractmethod
@@ -219,7 +220,9 @@ class RayExecutor(Executor):
         if not self._actors or key != self._key:
             self._connect()
             self._release_actors()
-            threads = 1 if self.address else threads_per_worker(self.workers)
+            # on a cluster, or an instance someone else started, the CPUs are unknown here:
+            # reserve one per actor, so the actors are always placeable
+            threads = threads_per_worker(self.workers) if self._started else 1
             actor = self.ray.remote(num_cpus=threads)(_RayWorker)
             ref = self.ray.put(shared)
             self._actors = [actor.remote(fn, ref, threads) for _ in range(self.workers)]
@@ -247,7 +250,8 @@ class RayExecutor(Executor):
                 yield ray.get(done)
         finally:
             for ref in running:
-                ray.cancel(ref)
+                with contextlib.suppress(Exception):  # already finished, or its actor died
+                    ray.cancel(ref)
 
     def _release_actors(self) -> None:
         for actor in self._actors:
