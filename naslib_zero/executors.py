@@ -275,8 +275,6 @@ def get_executor(name: str = "serial", workers: int = 1, *, address: str | None 
     (``workers`` actors; ``address`` of an existing cluster, else a local instance)."""
     if name not in EXECUTORS:
         raise InvalidArgumentError(f"unknown executor {name!r}; choose from {', '.join(EXECUTORS)}")
-    if workers < 1:
-        raise InvalidArgumentError(f"workers must be >= 1, got {workers}")
     if address and name != "ray":
         raise InvalidArgumentError("--ray-address applies to the ray executor only")
     if name == "serial":
