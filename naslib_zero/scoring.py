@@ -250,10 +250,11 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
     start = time.perf_counter()
     memo: dict[str, dict[str, float]] = {}
     tasks = []
+    owner = space.ref.label if space.ref else space.name  # options change the models
     for arch in archs:
         text = space.to_str(arch)
         if text not in memo:
-            memo[text] = cache.get((space.name, text, batch.hash, seed), skeys) if cache else {}
+            memo[text] = cache.get((owner, text, batch.hash, seed), skeys) if cache else {}
             missing = tuple(n for n in names if n not in memo[text])
             if missing:
                 tasks.append(ScoringTask(text, missing, seed))
@@ -263,7 +264,7 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
         results = progress(results, total=len(tasks), desc="scoring")
     for result in results:
         if cache:
-            cache.put((space.name, result.arch, batch.hash, seed), skeys, result.values,
+            cache.put((owner, result.arch, batch.hash, seed), skeys, result.values,
                       result.seconds)
         memo[result.arch].update(result.values)
     scores = {n: [memo[space.to_str(a)][n] for a in archs] for n in names}

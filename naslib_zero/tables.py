@@ -173,14 +173,17 @@ class TableInfo:
     """One (dataset, metric) column of a benchmark, and the CSV file that holds it by default.
 
     ``file`` is relative to the data root; ``column`` its value column; ``rows`` the expected
-    number of rows (None: any). Rows are keyed by ``key_column`` (parsed with ``key_type``);
+    number of rows (None: any). Rows are keyed by ``key_column`` (parsed with ``key_type``, a
+    type or any callable from the field's text; a ValueError marks the row corrupt);
     the architecture string is ``arch_column``, or ``row_arch(row)`` built from other columns.
     ``indexed``: the key column is the row number and the table covers the space in official
     order. ``from_error``: the column is an error in percent, reported as ``100 - error``.
     ``mean_duplicates``: rows sharing a key are one architecture whose value is their mean
     (the row count then counts rows, not architectures); otherwise a repeated key is an error.
     ``params_column``: where the file records each model's trainable parameter count (in
-    units of ``params_unit``, e.g. 1e6 for millions), which the space's models must match.
+    units of ``params_unit``, e.g. 1e6 for millions), which the models of
+    ``get_space(space, **dict(params_options))`` must match. ``row_filter``: a (column, value)
+    pair; only the rows whose column holds that value belong to the table.
     """
 
     space: str
@@ -193,7 +196,7 @@ class TableInfo:
     origin: str
     benchmark: str = "default"
     key_column: str = "index"
-    key_type: type = int
+    key_type: Callable[[str], Hashable] = int
     arch_column: str | None = "arch"
     row_arch: Callable[[dict[str, str]], str] | None = field(default=None, compare=False)
     indexed: bool = False
@@ -203,6 +206,8 @@ class TableInfo:
     mean_duplicates: bool = False
     params_column: str | None = None
     params_unit: float = 1.0
+    params_options: tuple[tuple[str, object], ...] = ()
+    row_filter: tuple[str, str] | None = None
 
 
 Loader = Callable[[TableInfo, Path, Source], GroundTruth]
@@ -375,12 +380,13 @@ def recorded_params(table: TableInfo, data_dir: str | os.PathLike[str] | None = 
     return archs, np.rint(params * table.params_unit).astype(np.int64)
 
 
-def _parse(text: str, kind: type, path: Path, lineno: int, column: str):
+def _parse(text: str, kind: Callable[[str], Hashable], path: Path, lineno: int, column: str):
     try:
         return kind(text)
-    except ValueError:
-        raise CorruptDataError(
-            f"{path}, line {lineno}, column {column!r}: non-numeric value {text!r}") from None
+    except ValueError as err:
+        what = f"non-numeric value {text!r}" if kind in (int, float) else \
+            f"cannot read {text[:80]!r}: {err}"
+        raise CorruptDataError(f"{path}, line {lineno}, column {column!r}: {what}") from None
 
 
 def _read_csv(path: Path, table: TableInfo) -> tuple[tuple, tuple[str, ...], np.ndarray]:
@@ -395,13 +401,15 @@ def _read_csv(path: Path, table: TableInfo) -> tuple[tuple, tuple[str, ...], np.
             if not header:
                 raise CorruptDataError(f"{path}: empty file (no header line)")
             needed = [table.key_column, table.column] + \
-                ([table.arch_column] if table.arch_column else [])
+                ([table.arch_column] if table.arch_column else []) + \
+                ([table.row_filter[0]] if table.row_filter else [])
             missing = [c for c in needed if c not in header]
             if missing:
                 raise CorruptDataError(
                     f"{path}: missing column(s) {', '.join(missing)}; header is {header}")
             i_key, i_val = header.index(table.key_column), header.index(table.column)
             i_arch = header.index(table.arch_column) if table.arch_column else None
+            i_filter = header.index(table.row_filter[0]) if table.row_filter else None
             for lineno, row in enumerate(reader, start=2):
                 if not row:
                     continue
@@ -409,6 +417,8 @@ def _read_csv(path: Path, table: TableInfo) -> tuple[tuple, tuple[str, ...], np.
                     raise CorruptDataError(
                         f"{path}, line {lineno}: {len(row)} fields, expected {len(header)} "
                         "(truncated or malformed file)")
+                if i_filter is not None and row[i_filter].strip() != table.row_filter[1]:
+                    continue
                 raw_key = row[i_key].strip()
                 if table.indexed and raw_key != str(len(keys)):
                     raise CorruptDataError(

@@ -34,6 +34,7 @@ rebuild the space from that small value instead of receiving a pickled instance.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import importlib
 from abc import ABC, abstractmethod
@@ -254,8 +255,34 @@ def list_spaces(pattern: str = "*") -> list[str]:
     return sorted(n for n in _FACTORIES if fnmatch.fnmatch(n, pattern))
 
 
+def parse_space_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"name"`` or ``"name:key=value,key=value"`` (the CLI's ``--space``) as (name, options).
+
+    Values are read as Python literals where they are one (``16``, ``0.2``, ``True``), else
+    kept as strings (``preset=swap``).
+    """
+    name, _, rest = spec.partition(":")
+    options: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidArgumentError(
+                f"bad search space option {item!r} in {spec!r}; expected name:key=value,...")
+        try:
+            options[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            options[key.strip()] = value.strip()
+    return name.strip(), options
+
+
 def get_space(name: str, **options: Any) -> SearchSpace:
-    """The space registered under ``name`` with ``options`` (one shared instance per options)."""
+    """The space registered under ``name`` with ``options`` (one shared instance per options).
+
+    ``name`` may carry options itself, as ``"darts:preset=swap,channels=16"``.
+    """
+    if ":" in name:
+        name, spec_options = parse_space_spec(name)
+        options = spec_options | options
     if name not in _FACTORIES:
         raise UnknownNameError(
             f"unknown search space {name!r}; available: {', '.join(list_spaces()) or 'none'}"
@@ -279,6 +306,15 @@ class SpaceRef:
     name: str
     options: tuple[tuple[str, Any], ...] = ()
     module: str = ""
+
+    @property
+    def label(self) -> str:
+        """``name``, or ``name:key=value,...`` when built with options; score caches key
+        their rows by it, so spaces with different options (network presets) never share
+        scores."""
+        options = ",".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
+                           for k, v in self.options)
+        return f"{self.name}:{options}" if options else self.name
 
     def resolve(self) -> SearchSpace:
         if self.module and self.name not in _FACTORIES:
