@@ -44,7 +44,8 @@ def command(name: str, help: str, setup: Setup = lambda parser: None):
 
 def add_space_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--space", default="nb201",
-                        help="search space name, see 'naslib-zero spaces' (default: nb201)")
+                        help="search space name, see 'naslib-zero spaces', with options as "
+                             "name:key=value,... e.g. nb301:preset=naslib (default: nb201)")
 
 
 def add_benchmark_arguments(parser: argparse.ArgumentParser, what: str) -> None:
@@ -112,12 +113,12 @@ def run_info(args: argparse.Namespace) -> None:
     if space.indexable:
         print(f"index      {space.index(arch)}")
     print(f"params     {params / 1e6:.6f} M ({dataset.name}, {dataset.num_classes} classes)")
-    tables = list_tables(args.space)
+    tables = list_tables(space.name)
     several = len({t.benchmark for t in tables}) > 1
     for info in tables:
         label = f"{info.metric:<5} {info.dataset:<15}" + (f" {info.benchmark:<12}" * several)
         try:
-            table = load_ground_truth(args.space, info.dataset, info.metric,
+            table = load_ground_truth(space.name, info.dataset, info.metric,
                                       data_dir=args.data_dir, benchmark=info.benchmark)
             value = table.lookup(space.key(arch))
         except DataNotFoundError:
@@ -292,7 +293,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
     space = get_space(args.space)
     archs, scores = read_scores(args.scores)
-    table = load_ground_truth(args.space, space.dataset(args.dataset).name, args.metric,
+    table = load_ground_truth(space.name, space.dataset(args.dataset).name, args.metric,
                               data_dir=args.data_dir, benchmark=args.benchmark)
     truth = table.sign * table.lookup_many([space.key(space.from_str(a)) for a in archs])
     direction = "" if table.higher_is_better else " (lower is better: correlated as -value)"

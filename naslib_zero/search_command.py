@@ -50,9 +50,9 @@ def _scorer_factory(args: argparse.Namespace, space: SearchSpace, dataset: Datas
                                executor=executor, device=args.device)
 
 
-def _table(args: argparse.Namespace, dataset: DatasetSpec) -> GroundTruth | None:
+def _table(args: argparse.Namespace, space: str, dataset: DatasetSpec) -> GroundTruth | None:
     try:
-        return load_ground_truth(args.space, dataset.name, args.metric, data_dir=args.data_dir,
+        return load_ground_truth(space, dataset.name, args.metric, data_dir=args.data_dir,
                                  benchmark=args.benchmark)
     except DataNotFoundError:
         if args.zero_shot:  # the search itself needs no ground truth
@@ -86,7 +86,7 @@ def build_setup(args: argparse.Namespace, cache: ScoreCache | None,
                 executor: Executor | None = None) -> SearchSetup:
     space = get_space(args.space)
     dataset = space.dataset(args.dataset)
-    table = _table(args, dataset)
+    table = _table(args, space.name, dataset)
     space = search_space_for(space, table, args.zero_shot)
     make_scorer = _scorer_factory(args, space, dataset, cache, executor)
     config = SearchConfig(args.strategy, args.budget, args.warmup, args.move, args.zero_shot)

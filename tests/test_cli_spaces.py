@@ -12,8 +12,10 @@ from naslib_zero.cli import main
 from search_spaces import get_space, list_spaces
 from strategies import list_strategies
 
-SPACES = ["nb101", "nats_sss", "nb201"]
-BENCHMARK = {"nb101": "nb101", "nats_sss": "nats_sss", "nb201": "nb201"}
+SPACES = ["nb101", "nats_sss", "nb201", "nb301", "darts"]
+BENCHMARK = {"nb101": "nb101", "nats_sss": "nats_sss", "nb201": "nb201", "nb301": "nb301",
+             "darts": "darts1000"}
+RESTRICTED = {"nb101": 30001, "nb301": 1218, "darts": 1000}  # partial tables: search inside
 
 
 def run(data_dir, *argv: str) -> None:
@@ -70,8 +72,8 @@ def test_search_every_strategy(space, strategy, data_dir, tmp_path):
         "--seeds", "1", "--out", str(out))
     summary = json.loads((out / "summary.json").read_text())
     assert summary["budget"] == 6 and summary["benchmark"] == BENCHMARK[space]
-    if space == "nb101":
-        assert summary["architectures_searched"] == 30001  # restricted to the 30k table
+    if space in RESTRICTED:
+        assert summary["architectures_searched"] == RESTRICTED[space]
     lines = (out / "trajectories.csv").read_text().splitlines()
     assert len(lines) == 7
 

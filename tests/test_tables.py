@@ -114,7 +114,8 @@ def test_bad_architectures(data_dir: Path) -> None:
 
 
 def test_unknown_names(data_dir: Path) -> None:
-    with pytest.raises(UnknownNameError, match="'nb999'.*available: nats_sss, nb101, nb201"):
+    with pytest.raises(UnknownNameError,
+                       match="'nb999'.*available: darts, nats_sss, nb101, nb201, nb301"):
         load_ground_truth("nb999", "cifar10", data_dir=data_dir)
     with pytest.raises(UnknownNameError, match="'svhn'.*available: ImageNet16-120, cifar10"):
         load_ground_truth("nb201", "svhn", data_dir=data_dir)

@@ -1,0 +1,360 @@
+"""DARTS cell pairs (genotypes): parsing, printing, validation, moves and features.
+
+A genotype (:class:`Genotype`) holds a normal and a reduction cell. Each cell has four
+intermediate nodes; node ``k`` (0..3) sums two edges ``(op, input)`` whose input is one of the
+two cell inputs (0: the cell before the previous one, 1: the previous cell) or an earlier node
+(``2 + j`` for node ``j < k``). The cell's output concatenates the four nodes
+(``concat = [2, 3, 4, 5]``, fixed). A cell is stored as eight ``(op, input)`` pairs, two per
+node, in the order of the DARTS ``Genotype`` string.
+
+The rules a genotype must obey are a :class:`Rules` value: the op set, and whether the two
+inputs of a node must differ (DARTS and NAS-Bench-301 draw distinct inputs; the DARTS-1000
+file has nodes fed twice by the same input). Everything here is pure Python and numpy; the
+search space (:mod:`search_spaces.darts`) binds the rules and the network
+(:mod:`search_spaces.darts_model`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import permutations
+
+import numpy as np
+
+from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
+
+OPS: tuple[str, ...] = ("none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3",
+                        "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
+"""The eight DARTS ops, in the order of DARTS' ``PRIMITIVES``."""
+
+COMPACT_OPS: tuple[str, ...] = OPS[1:]
+"""Op order of NASLib's compact encoding (no ``none``)."""
+
+NODES = 4
+EDGES = 2 * NODES
+CONCAT: tuple[int, ...] = (2, 3, 4, 5)
+CELLS = ("normal", "reduce")
+SLOTS = sum(k + 2 for k in range(NODES))  # 14 possible (input -> node) edges per cell
+
+Pair = tuple[str, int]
+Cell = tuple[Pair, ...]
+
+_GENOTYPE = re.compile(
+    r"\s*Genotype\(\s*normal\s*=\s*(\[.*?\])\s*,\s*normal_concat\s*=\s*(\[.*?\]|range\(.*?\))"
+    r"\s*,\s*reduce\s*=\s*(\[.*?\])\s*,\s*reduce_concat\s*=\s*(\[.*?\]|range\(.*?\))\s*\)\s*",
+    re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Genotype:
+    """A normal and a reduction cell, each eight ``(op, input)`` pairs (see the module)."""
+
+    normal: Cell
+    reduce: Cell
+
+    def cell(self, name: str) -> Cell:
+        return self.normal if name == "normal" else self.reduce
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a genotype of one space may contain: ``ops`` and ``distinct_inputs``."""
+
+    ops: tuple[str, ...] = OPS
+    distinct_inputs: bool = True
+
+    def __post_init__(self) -> None:
+        ops = tuple(self.ops)
+        unknown = [op for op in ops if op not in OPS]
+        if unknown or len(set(ops)) != len(ops) or len(ops) < 2:
+            raise InvalidArgumentError(
+                f"ops must be at least two distinct DARTS ops from {', '.join(OPS)}; got "
+                f"{list(ops)}" + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
+        object.__setattr__(self, "ops", tuple(op for op in OPS if op in ops))
+
+    # ------------------------------------------------------------------------ validation
+
+    def check_cell(self, cell: Sequence, name: str) -> Cell:
+        """``cell`` as a tuple of eight ``(op, input)`` pairs, or InvalidArchitectureError."""
+        if not isinstance(cell, list | tuple) or len(cell) != EDGES:
+            raise InvalidArchitectureError(
+                f"the {name} cell needs {EDGES} (op, input) pairs ({NODES} nodes x 2), got "
+                f"{len(cell) if isinstance(cell, list | tuple) else repr(cell)}")
+        pairs = []
+        for e, pair in enumerate(cell):
+            node = e // 2
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                raise InvalidArchitectureError(
+                    f"{name} cell, node {node}: expected an (op, input) pair, got {pair!r}")
+            op, source = pair
+            if op not in OPS:
+                raise InvalidArchitectureError(
+                    f"{name} cell, node {node}: unknown op {op!r}; DARTS ops are "
+                    f"{', '.join(OPS)}")
+            if op not in self.ops:
+                raise InvalidArchitectureError(
+                    f"{name} cell, node {node}: op {op!r} is not in this space's op set "
+                    f"({', '.join(self.ops)})")
+            if isinstance(source, bool) or not isinstance(source, int | np.integer) \
+                    or not 0 <= source < node + 2:
+                raise InvalidArchitectureError(
+                    f"{name} cell, node {node}: input {source!r} does not exist yet (node "
+                    f"{node} takes inputs 0..{node + 1}: the two cell inputs and earlier nodes)")
+            pairs.append((str(op), int(source)))
+        if self.distinct_inputs:
+            for node in range(NODES):
+                if pairs[2 * node][1] == pairs[2 * node + 1][1]:
+                    raise InvalidArchitectureError(
+                        f"{name} cell, node {node}: both edges come from input "
+                        f"{pairs[2 * node][1]}; this space needs two distinct inputs per node")
+        return tuple(pairs)
+
+    def check(self, normal: Sequence, reduce: Sequence) -> Genotype:
+        return Genotype(self.check_cell(normal, "normal"), self.check_cell(reduce, "reduce"))
+
+    # --------------------------------------------------------------------------- strings
+
+    def parse(self, text: str) -> Genotype:
+        """A DARTS ``Genotype(normal=[...], ...)`` string or NASLib's compact JSON
+        ``[[normal], [reduce]]`` (eight ``[input, op index]`` pairs per cell)."""
+        if not isinstance(text, str):
+            raise InvalidArchitectureError(
+                f"expected a genotype string, got {type(text).__name__} {text!r}")
+        if text.lstrip().startswith("["):
+            return self.from_compact(text)
+        match = _GENOTYPE.fullmatch(text)
+        if match is None:
+            raise InvalidArchitectureError(
+                f"not a DARTS genotype string: {text[:120]!r}; expected \"Genotype(normal=[('op',"
+                " input), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, "
+                "4, 5])\" or NASLib's compact [[[input, op], ...], [[input, op], ...]]")
+        normal, normal_concat, reduce, reduce_concat = (_literal(g, text) for g in match.groups())
+        for name, concat in (("normal", normal_concat), ("reduce", reduce_concat)):
+            if list(concat) != list(CONCAT):
+                raise InvalidArchitectureError(
+                    f"{name}_concat must be {list(CONCAT)} (every node feeds the cell output), "
+                    f"got {list(concat)}")
+        return self.check(normal, reduce)
+
+    def from_compact(self, compact: str | Sequence) -> Genotype:
+        """NASLib's compact encoding (a JSON string or nested sequences)."""
+        if isinstance(compact, str):
+            try:
+                compact = json.loads(compact)
+            except json.JSONDecodeError as err:
+                raise InvalidArchitectureError(f"not a compact genotype: {err}") from None
+        if not isinstance(compact, list | tuple) or len(compact) != 2:
+            raise InvalidArchitectureError(
+                "a compact genotype is [[normal pairs], [reduce pairs]], got "
+                f"{str(compact)[:80]}")
+        cells = []
+        for name, cell in zip(CELLS, compact):
+            if not isinstance(cell, list | tuple):
+                raise InvalidArchitectureError(f"compact {name} cell is not a list: {cell!r}")
+            pairs = []
+            for pair in cell:
+                if not isinstance(pair, list | tuple) or len(pair) != 2 or not all(
+                        isinstance(v, int) and not isinstance(v, bool) for v in pair):
+                    raise InvalidArchitectureError(
+                        f"compact {name} cell: expected [input, op index] pairs, got {pair!r}")
+                source, op = pair
+                if not 0 <= op < len(COMPACT_OPS):
+                    raise InvalidArchitectureError(
+                        f"compact {name} cell: op index {op} outside 0..{len(COMPACT_OPS) - 1} "
+                        f"({', '.join(COMPACT_OPS)})")
+                pairs.append((COMPACT_OPS[op], source))
+            cells.append(pairs)
+        return self.check(*cells)
+
+    @staticmethod
+    def to_str(genotype: Genotype) -> str:
+        """The DARTS ``Genotype(...)`` string, as DARTS' namedtuple prints it."""
+        def cell(pairs: Cell) -> str:
+            return "[" + ", ".join(f"({op!r}, {source})" for op, source in pairs) + "]"
+
+        concat = "[" + ", ".join(map(str, CONCAT)) + "]"
+        return (f"Genotype(normal={cell(genotype.normal)}, normal_concat={concat}, "
+                f"reduce={cell(genotype.reduce)}, reduce_concat={concat})")
+
+    @staticmethod
+    def to_compact(genotype: Genotype) -> str:
+        """NASLib's compact JSON encoding (InvalidArchitectureError for a ``none`` op)."""
+        cells = []
+        for name in CELLS:
+            pairs = []
+            for op, source in genotype.cell(name):
+                if op not in COMPACT_OPS:
+                    raise InvalidArchitectureError(
+                        f"the compact encoding has no {op!r} op ({name} cell)")
+                pairs.append([source, COMPACT_OPS.index(op)])
+            cells.append(pairs)
+        return json.dumps(cells)
+
+    # -------------------------------------------------------------------------- classes
+
+    def canonical_cell(self, cell: Cell) -> Cell:
+        """Fold what does not change the function: a ``none`` edge outputs zeros whatever
+        its input, so it reads the lowest input the node may use; then the node's two edges
+        (whose outputs are summed) are sorted by (input, op)."""
+        pairs: list[Pair] = []
+        for node in range(NODES):
+            a, b = cell[2 * node], cell[2 * node + 1]
+            if a[0] == b[0] == "none":
+                a, b = ("none", 0), ("none", 1 if self.distinct_inputs else 0)
+            elif a[0] == "none":
+                a = ("none", self._lowest_input_besides(b[1]))
+            elif b[0] == "none":
+                b = ("none", self._lowest_input_besides(a[1]))
+            pairs.extend(sorted((a, b), key=lambda p: (p[1], OPS.index(p[0]))))
+        return tuple(pairs)
+
+    def _lowest_input_besides(self, taken: int) -> int:
+        return 1 if self.distinct_inputs and taken == 0 else 0
+
+    def canonical(self, genotype: Genotype) -> Genotype:
+        return Genotype(self.canonical_cell(genotype.normal), self.canonical_cell(genotype.reduce))
+
+    # ---------------------------------------------------------------------------- moves
+
+    def sample(self, rng: np.random.Generator) -> Genotype:
+        """Per node: two inputs (without replacement where inputs must differ, as NASLib's
+        NB301 sampler; else independently) and two ops, uniformly; normal and reduce cells
+        independently."""
+        cells = []
+        for _ in CELLS:
+            pairs: list[Pair] = []
+            for node in range(NODES):
+                inputs = rng.choice(node + 2, 2, replace=not self.distinct_inputs)
+                ops = rng.choice(len(self.ops), 2)
+                pairs.extend((self.ops[int(o)], int(i)) for o, i in zip(ops, inputs))
+            cells.append(tuple(pairs))
+        return Genotype(*cells)
+
+    def edits(self, genotype: Genotype) -> Iterator[Genotype]:
+        """Every genotype one op change or one input change away (may repeat, never the
+        genotype itself), in a fixed order."""
+        for c, name in enumerate(CELLS):
+            cell = genotype.cell(name)
+            for e, (op, source) in enumerate(cell):
+                for new_op in self.ops:
+                    if new_op != op:
+                        yield self._replace(genotype, c, e, (new_op, source))
+                for new_source in self._inputs_for(cell, e):
+                    if new_source != source:
+                        yield self._replace(genotype, c, e, (op, new_source))
+
+    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
+        """NASLib's NB301 mutation: pick a cell, an edge and whether to change its op or its
+        input uniformly, draw the new value uniformly from the allowed ones; redraw until the
+        genotype changes."""
+        while True:
+            c, e, kind = int(rng.integers(2)), int(rng.integers(EDGES)), int(rng.integers(2))
+            cell = genotype.cell(CELLS[c])
+            op, source = cell[e]
+            if kind == 0:
+                choice = (self.ops[int(rng.integers(len(self.ops)))], source)
+            else:
+                inputs = self._inputs_for(cell, e)
+                choice = (op, inputs[int(rng.integers(len(inputs)))])
+            if choice != cell[e]:
+                return self._replace(genotype, c, e, choice)
+
+    def _inputs_for(self, cell: Cell, e: int) -> list[int]:
+        """The inputs edge ``e`` may read, given its sibling edge."""
+        node, sibling = e // 2, cell[e ^ 1][1]
+        return [i for i in range(node + 2) if not (self.distinct_inputs and i == sibling)]
+
+    @staticmethod
+    def _replace(genotype: Genotype, c: int, e: int, pair: Pair) -> Genotype:
+        cell = list(genotype.cell(CELLS[c]))
+        cell[e] = pair
+        return Genotype(tuple(cell), genotype.reduce) if c == 0 else \
+            Genotype(genotype.normal, tuple(cell))
+
+    # ------------------------------------------------------------------------ decisions
+
+    def decisions(self) -> list[int]:
+        """Per cell and node: the inputs (one decision per edge, or where inputs must differ
+        one decision over the ordered pairs of distinct inputs, so that no vector is
+        invalid), then the two ops."""
+        sizes = []
+        for _ in CELLS:
+            for node in range(NODES):
+                n = node + 2
+                sizes += [n * (n - 1)] if self.distinct_inputs else [n, n]
+                sizes += [len(self.ops)] * 2
+        return sizes
+
+    def from_decisions(self, values: Sequence[int]) -> Genotype:
+        sizes = self.decisions()
+        if len(values) != len(sizes):
+            raise InvalidArchitectureError(
+                f"expected {len(sizes)} decisions, got {len(values)}")
+        for v, size in zip(values, sizes):
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or not 0 <= v < size:
+                raise InvalidArchitectureError(
+                    f"decision value {v!r} outside 0..{size - 1} (decisions: {sizes})")
+        it = iter(int(v) for v in values)
+        cells = []
+        for _ in CELLS:
+            pairs: list[Pair] = []
+            for node in range(NODES):
+                if self.distinct_inputs:
+                    inputs = _ordered_pairs(node + 2)[next(it)]
+                else:
+                    inputs = (next(it), next(it))
+                ops = (next(it), next(it))
+                pairs.extend((self.ops[o], i) for o, i in zip(ops, inputs))
+            cells.append(tuple(pairs))
+        return self.check(*cells)
+
+    def to_decisions(self, genotype: Genotype) -> list[int]:
+        values: list[int] = []
+        for name in CELLS:
+            cell = self.check_cell(genotype.cell(name), name)
+            for node in range(NODES):
+                (op_a, a), (op_b, b) = cell[2 * node], cell[2 * node + 1]
+                values += [_ordered_pairs(node + 2).index((a, b))] if self.distinct_inputs \
+                    else [a, b]
+                values += [self.ops.index(op_a), self.ops.index(op_b)]
+        return values
+
+    # ---------------------------------------------------------------------------- features
+
+    def encode(self, genotype: Genotype) -> np.ndarray:
+        """Per cell, for each of the 14 possible (input -> node) edges, which ops it carries
+        (a one-hot, two-hot where one input feeds a node twice): 2 x 14 x len(ops) float32.
+        The order of a node's two edges does not change the vector."""
+        width = len(self.ops)
+        vector = np.zeros((len(CELLS), SLOTS, width), dtype=np.float32)
+        for c, name in enumerate(CELLS):
+            for e, (op, source) in enumerate(genotype.cell(name)):
+                node = e // 2
+                slot = sum(k + 2 for k in range(node)) + source
+                vector[c, slot, self.ops.index(op)] = 1.0
+        return vector.reshape(-1)
+
+
+def _literal(text: str, whole: str):
+    try:
+        if text.startswith("range("):
+            bounds = ast.literal_eval(text[len("range"):])
+            return list(range(*bounds)) if isinstance(bounds, tuple) else list(range(bounds))
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError):
+        raise InvalidArchitectureError(
+            f"cannot read {text[:80]!r} in genotype string {whole[:80]!r}") from None
+
+
+_PAIRS: dict[int, list[tuple[int, int]]] = {}
+
+
+def _ordered_pairs(n: int) -> list[tuple[int, int]]:
+    """The ordered pairs of distinct inputs among ``n``, in a fixed order."""
+    if n not in _PAIRS:
+        _PAIRS[n] = list(permutations(range(n), 2))
+    return _PAIRS[n]

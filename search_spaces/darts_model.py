@@ -1,0 +1,275 @@
+"""The DARTS CIFAR network for a genotype, and the configurations benchmarks trained it with.
+
+The network follows DARTS' ``NetworkCIFAR`` (Liu et al., 2019, ``cnn/model.py``): a 3x3
+convolution stem of ``stem_multiplier * C`` channels, ``layers`` cells with reduction cells at
+1/3 and 2/3 of the depth (channels doubled there), each cell preprocessing its two inputs
+(ReLU-Conv1x1-BN, or a factorized reduce when the cell before the previous one has twice the
+resolution), the DARTS ops on the genotype's edges (stride 2 on the edges leaving the cell
+inputs of a reduction cell), an optional auxiliary head after the second reduction, global
+average pooling and a linear classifier. ``forward`` returns the logits; in training mode with
+an auxiliary head, ``aux_logits`` holds the head's output of the last call.
+
+Drop path (``drop_path_prob``) applies in training mode to the non-identity edges. It starts at
+0: DARTS and NAS-Bench-301 raise it linearly from 0 to the configured value over training, so a
+network at initialisation (what zero-cost proxies score) has none; a training loop sets
+``model.drop_path_prob`` per epoch.
+
+Presets (:data:`PRESETS`):
+
+* ``nb301``: NAS-Bench-301's training configuration (``automl/nasbench301``,
+  ``nasbench301/data_generation/configs/config_0.json``): C = 32, 8 cells, auxiliary head,
+  drop path 0.2, every BN affine.
+* ``naslib``: the model behind NASLib's NB301 zero-cost data (NASLib's
+  ``NasBench301SearchSpace`` primitives): C = 32, 8 cells, no auxiliary head, the cell ops'
+  BNs without affine parameters, every pooling edge followed by a non-affine BN. Its
+  parameter count equals the ``params_M`` column of ``nb301/naslib_nb301_val_accuracy.csv``
+  exactly, on all 1,218 rows; the ``nb301`` preset's count is that plus the auxiliary head and
+  the affine parameters of the cell ops' BNs.
+* ``swap``: the network SWAP (Peng et al., ICLR 2024, ``pym1024/SWAP``, ``correlation.py``)
+  scores the DARTS-1000 genotypes with: ``Network(3, 10, 1, genotype)``, i.e. one cell (a
+  reduction cell) of C = 3 on the image itself, no stem, no auxiliary head. The code does not
+  say how the 1,000 networks were trained (its README: "trained for 200 epochs").
+* ``darts``: DARTS' CIFAR-10 evaluation network: C = 36, 20 cells, auxiliary head, drop path
+  0.2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import torch
+import torch.nn as nn
+
+from naslib_zero.errors import InvalidArgumentError, UnknownNameError
+from search_spaces.darts_genotype import CELLS, CONCAT, NODES, Genotype
+
+
+@dataclass(frozen=True)
+class DartsConfig:
+    """How a genotype becomes a network (see the module docstring for the presets)."""
+
+    channels: int = 32
+    layers: int = 8
+    stem: bool = True
+    stem_multiplier: int = 3
+    auxiliary: bool = False
+    drop_path_prob: float = 0.0
+    affine_ops: bool = True
+    pool_bn: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("channels", "layers", "stem_multiplier"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidArgumentError(f"{name} must be a positive int, got {value!r}")
+        for name in ("stem", "auxiliary", "affine_ops", "pool_bn"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidArgumentError(
+                    f"{name} must be True or False, got {getattr(self, name)!r}")
+        if isinstance(self.drop_path_prob, bool) or \
+                not isinstance(self.drop_path_prob, int | float) or \
+                not 0.0 <= self.drop_path_prob < 1.0:
+            raise InvalidArgumentError(
+                f"drop_path_prob must be in [0, 1), got {self.drop_path_prob!r}")
+        if self.auxiliary and self.layers < 3:
+            raise InvalidArgumentError("an auxiliary head needs at least 3 cells")
+
+    def with_options(self, **options) -> DartsConfig:
+        """This config with some fields replaced (InvalidArgumentError on unknown names)."""
+        unknown = set(options) - set(self.__dataclass_fields__)
+        if unknown:
+            raise InvalidArgumentError(
+                f"unknown DARTS network option(s) {', '.join(sorted(unknown))}; available: "
+                f"{', '.join(self.__dataclass_fields__)}")
+        return replace(self, **options)
+
+
+PRESETS: dict[str, DartsConfig] = {
+    "nb301": DartsConfig(channels=32, layers=8, auxiliary=True, drop_path_prob=0.2),
+    "naslib": DartsConfig(channels=32, layers=8, affine_ops=False, pool_bn=True),
+    "swap": DartsConfig(channels=3, layers=1, stem=False),
+    "darts": DartsConfig(channels=36, layers=20, auxiliary=True, drop_path_prob=0.2),
+}
+
+
+def preset(name: str) -> DartsConfig:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise UnknownNameError(
+            f"unknown DARTS network preset {name!r}; available: {', '.join(PRESETS)}") from None
+
+
+# ---------------------------------------------------------------------------------- ops
+
+
+class ReLUConvBN(nn.Sequential):
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int,
+                 affine: bool = True) -> None:
+        super().__init__(nn.ReLU(inplace=False),
+                         nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=False),
+                         nn.BatchNorm2d(c_out, affine=affine))
+
+
+class DilConv(nn.Sequential):
+    """ReLU, depthwise (dilated) conv, pointwise conv, BN."""
+
+    def __init__(self, c: int, kernel: int, stride: int, padding: int, dilation: int,
+                 affine: bool) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c, c, kernel, stride, padding, dilation=dilation, groups=c, bias=False),
+            nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c, affine=affine))
+
+
+class SepConv(nn.Sequential):
+    """Two DilConv blocks without dilation, the first with the edge's stride."""
+
+    def __init__(self, c: int, kernel: int, stride: int, padding: int, affine: bool) -> None:
+        super().__init__(DilConv(c, kernel, stride, padding, 1, affine),
+                         DilConv(c, kernel, 1, padding, 1, affine))
+
+
+class Zero(nn.Module):
+    """The ``none`` op: zeros of the output shape (kept on the input's graph)."""
+
+    def __init__(self, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :, ::self.stride, ::self.stride].mul(0.0)
+
+
+class FactorizedReduce(nn.Module):
+    """Halve the resolution with two offset stride-2 1x1 convolutions, concatenated."""
+
+    def __init__(self, c_in: int, c_out: int, affine: bool = True) -> None:
+        super().__init__()
+        if c_out % 2:
+            raise InvalidArgumentError(f"factorized reduce needs an even width, got {c_out}")
+        self.relu = nn.ReLU(inplace=False)
+        self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
+        self.conv_2 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
+        self.bn = nn.BatchNorm2d(c_out, affine=affine)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(x)
+        return self.bn(torch.cat([self.conv_1(x), self.conv_2(x[:, :, 1:, 1:])], dim=1))
+
+
+def _pool(kind: str, c: int, stride: int, bn: bool) -> nn.Module:
+    pool = nn.MaxPool2d(3, stride, 1) if kind == "max" else \
+        nn.AvgPool2d(3, stride, 1, count_include_pad=False)
+    return nn.Sequential(pool, nn.BatchNorm2d(c, affine=False)) if bn else pool
+
+
+OpFactory = Callable[[int, int, DartsConfig], nn.Module]
+OP_FACTORIES: dict[str, OpFactory] = {
+    "none": lambda c, s, cfg: Zero(s),
+    "max_pool_3x3": lambda c, s, cfg: _pool("max", c, s, cfg.pool_bn),
+    "avg_pool_3x3": lambda c, s, cfg: _pool("avg", c, s, cfg.pool_bn),
+    "skip_connect": lambda c, s, cfg: nn.Identity() if s == 1 else
+    FactorizedReduce(c, c, cfg.affine_ops),
+    "sep_conv_3x3": lambda c, s, cfg: SepConv(c, 3, s, 1, cfg.affine_ops),
+    "sep_conv_5x5": lambda c, s, cfg: SepConv(c, 5, s, 2, cfg.affine_ops),
+    "dil_conv_3x3": lambda c, s, cfg: DilConv(c, 3, s, 2, 2, cfg.affine_ops),
+    "dil_conv_5x5": lambda c, s, cfg: DilConv(c, 5, s, 4, 2, cfg.affine_ops),
+}
+
+
+def drop_path(x: torch.Tensor, prob: float) -> torch.Tensor:
+    """Zero whole samples with probability ``prob``, rescaling the kept ones."""
+    keep = 1.0 - prob
+    mask = torch.empty(x.size(0), 1, 1, 1, device=x.device, dtype=x.dtype).bernoulli_(keep)
+    return x.div(keep).mul(mask)
+
+
+# -------------------------------------------------------------------------------- network
+
+
+class DartsCell(nn.Module):
+    def __init__(self, pairs: tuple, c_prev_prev: int, c_prev: int, c: int, reduction: bool,
+                 reduction_prev: bool, config: DartsConfig) -> None:
+        super().__init__()
+        self.preprocess0 = FactorizedReduce(c_prev_prev, c) if reduction_prev else \
+            ReLUConvBN(c_prev_prev, c, 1, 1, 0)
+        self.preprocess1 = ReLUConvBN(c_prev, c, 1, 1, 0)
+        self.inputs = [source for _, source in pairs]
+        self.ops = nn.ModuleList(
+            OP_FACTORIES[op](c, 2 if reduction and source < 2 else 1, config)
+            for op, source in pairs)
+        self.multiplier = len(CONCAT)
+
+    def forward(self, s0: torch.Tensor, s1: torch.Tensor, drop_prob: float) -> torch.Tensor:
+        states = [self.preprocess0(s0), self.preprocess1(s1)]
+        for node in range(NODES):
+            total = None
+            for e in (2 * node, 2 * node + 1):
+                op = self.ops[e]
+                h = op(states[self.inputs[e]])
+                if self.training and drop_prob > 0.0 and not isinstance(op, nn.Identity):
+                    h = drop_path(h, drop_prob)
+                total = h if total is None else total + h
+            states.append(total)
+        return torch.cat([states[i] for i in CONCAT], dim=1)
+
+
+class AuxiliaryHead(nn.Sequential):
+    """DARTS' CIFAR auxiliary classifier (expects 8x8 features)."""
+
+    def __init__(self, c: int, num_classes: int) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False), nn.AvgPool2d(5, stride=3, padding=0, count_include_pad=False),
+            nn.Conv2d(c, 128, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(inplace=False),
+            nn.Conv2d(128, 768, 2, bias=False), nn.BatchNorm2d(768), nn.ReLU(inplace=False),
+            nn.Flatten(), nn.Linear(768, num_classes))
+
+
+class DartsNetwork(nn.Module):
+    """The DARTS CIFAR network of ``genotype`` (see the module docstring)."""
+
+    def __init__(self, genotype: Genotype, config: DartsConfig, num_classes: int,
+                 in_channels: int = 3) -> None:
+        super().__init__()
+        self.config = config
+        self.drop_path_prob = 0.0
+        c = config.channels
+        if config.stem:
+            c_stem = config.stem_multiplier * c
+            self.stem = nn.Sequential(nn.Conv2d(in_channels, c_stem, 3, padding=1, bias=False),
+                                      nn.BatchNorm2d(c_stem))
+        else:
+            c_stem = in_channels
+            self.stem = nn.Identity()
+        c_prev_prev, c_prev, c_curr = c_stem, c_stem, c
+        reductions = {config.layers // 3, 2 * config.layers // 3}
+        self.cells = nn.ModuleList()
+        self.auxiliary_head: nn.Module | None = None
+        reduction_prev = False
+        for i in range(config.layers):
+            reduction = i in reductions
+            if reduction:
+                c_curr *= 2
+            pairs = genotype.cell(CELLS[1] if reduction else CELLS[0])
+            cell = DartsCell(pairs, c_prev_prev, c_prev, c_curr, reduction, reduction_prev,
+                             config)
+            self.cells.append(cell)
+            reduction_prev = reduction
+            c_prev_prev, c_prev = c_prev, cell.multiplier * c_curr
+            if config.auxiliary and i == 2 * config.layers // 3:
+                self.auxiliary_head = AuxiliaryHead(c_prev, num_classes)
+        self.aux_index = 2 * config.layers // 3
+        self.aux_logits: torch.Tensor | None = None
+        self.global_pooling = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c_prev, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s0 = s1 = self.stem(x)
+        self.aux_logits = None
+        for i, cell in enumerate(self.cells):
+            s0, s1 = s1, cell(s0, s1, self.drop_path_prob)
+            if i == self.aux_index and self.auxiliary_head is not None and self.training:
+                self.aux_logits = self.auxiliary_head(s1)
+        return self.classifier(self.global_pooling(s1).flatten(1))
