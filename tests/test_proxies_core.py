@@ -147,3 +147,31 @@ def test_bad_shapes_raise_clear_errors():
         compute(net, torch.randn(B, 3, 4, 4), torch.zeros(B, dtype=torch.long), "snip")
     with pytest.raises(ShapeError, match="out of range"):
         compute(net, torch.randn(B, 3, 2, 2), torch.full((B,), C), "snip")
+
+
+def test_swap_counts_distinct_patterns_by_hand():
+    """One ReLU on a 1x2x2 map: neurons (columns) of the 3-sample batch are active as
+    (1,1,0), (0,1,1), (1,0,1), (0,0,1): four distinct patterns; a duplicated column does not
+    count twice, and a ReLU on a flat (2-d) input is not a feature map."""
+    net = nn.Sequential(nn.ReLU(), nn.Flatten(), nn.ReLU(), nn.Linear(4, 2))
+    x = torch.tensor([[1.0, -1, 2, -3], [1, 1, -1, -1], [-1, 2, 3, 4]]).reshape(3, 1, 2, 2)
+    y = torch.zeros(3, dtype=torch.long)
+    assert compute(net, x, y, "swap")["swap"] == 4
+    x[:, 0, 1, 1] = x[:, 0, 0, 0]  # the last neuron now repeats the first one's pattern
+    assert compute(net, x, y, "swap")["swap"] == 3
+
+
+def test_swap_equals_the_reference_count_on_a_wide_batch():
+    """The reference: torch.unique over the transposed sign matrix; 130 samples span three
+    packed words."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 1),
+                        nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+    x = torch.randn(130, 3, 3, 3)
+    with torch.no_grad():
+        first = net[1](net[0](x))
+        second = net[3](net[2](first))
+    signs = torch.cat([first.flatten(1), second.flatten(1)], 1).sign()
+    expected = torch.unique(signs.T, dim=0).shape[0]
+    assert expected > 1 and compute(net, x, torch.zeros(130, dtype=torch.long),
+                                    "swap")["swap"] == expected

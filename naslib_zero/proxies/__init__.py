@@ -17,6 +17,7 @@ from naslib_zero.proxies import (  # noqa: F401 (register)
     gradient,
     jacobian,
     structure,
+    swap,
     sweet,
     synflow,
     zen,
