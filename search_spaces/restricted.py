@@ -10,7 +10,10 @@ full space and keeps every move inside the table:
   ``encode`` vectors (ties: table order);
 * ``mutate``: the full space's mutation, projected onto the nearest other tabulated
   architecture when the table lacks the child (so evolution keeps the full space's mutation
-  distribution and does not get trapped in a small neighbourhood);
+  distribution and does not get trapped in a small neighbourhood). On a sparse table (under
+  1 % of its space, or of an unbounded one: NB301's 1,218 genotypes) the children of one
+  parent all have the same few nearest rows, and evolution soon proposes only evaluated ones,
+  so there the child goes to a uniformly drawn one of its ``min_neighbors`` nearest rows;
 * ``from_decisions``: the full space's architecture if tabulated, else the nearest tabulated one
   (the repair path); ``decode`` still returns None for vectors the full space rejects;
 * ``index``/``from_index``/``size``/``enumerate``: over the table's rows, in table order.
@@ -48,6 +51,8 @@ class RestrictedSpace(SearchSpace):
         self.name, self.datasets = base.name, base.datasets
         self.ref = base.ref  # workers score with the base space: same strings, models
         self._archs = [base.from_str(text) for text in table.archs]
+        size = base.size()
+        self.projection = 1 if size and len(table) >= size / 100 else min_neighbors
         self._neighbors: dict[int, list[Arch]] = {}  # row -> its neighbours, as computed
 
     def __repr__(self) -> str:
@@ -119,7 +124,8 @@ class RestrictedSpace(SearchSpace):
         child = self.base.mutate(arch, rng)
         if self.contains(child):
             return self._archs[self.row(child)]
-        return self._archs[self.nearest(child, exclude=[self.row(arch)])[0]]
+        rows = self.nearest(child, self.projection, exclude=[self.row(arch)])
+        return self._archs[rows[int(rng.integers(len(rows)))] if len(rows) > 1 else rows[0]]
 
     def decisions(self) -> list[int]:
         return self.base.decisions()

@@ -88,3 +88,24 @@ def test_bad_restrictions() -> None:
         RestrictedSpace(NB201, table(space="nb101"))
     with pytest.raises(InvalidArgumentError, match="min_neighbors"):
         RestrictedSpace(NB201, table(), min_neighbors=0)
+
+
+def test_evolution_keeps_finding_new_rows_on_a_sparse_table(data_dir) -> None:
+    """DARTS-1000 holds 1,000 of ~10^19 genotypes (normal = reduce in every row, so no child
+    of a mutation is tabulated): untabulated children go to one of their nearest rows."""
+    from naslib_zero.tables import load_ground_truth
+    from strategies import get_strategy
+    from strategies.loop import run_search
+    from strategies.oracle import TableOracle
+
+    darts = get_space("darts")
+    truth = load_ground_truth("darts", "cifar10", data_dir=data_dir)
+    sparse = RestrictedSpace(darts, truth)
+    dense = RestrictedSpace(NB201, table(list(range(200))))  # over 1 % of NB201
+    assert sparse.projection == 5 and dense.projection == 1
+    parent = sparse.sample(np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    assert len({darts.to_str(sparse.mutate(parent, rng)) for _ in range(40)}) > 5
+    result = run_search(sparse, get_strategy("re", sparse), TableOracle(sparse, truth),
+                        budget=150, seed=0)
+    assert len({q.arch for q in result.queries}) == 150
