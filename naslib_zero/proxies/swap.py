@@ -54,4 +54,7 @@ def swap(ctx: Context) -> float:
             handle.remove()
     if not codes:
         return 0.0
-    return float(torch.unique(torch.cat(codes), dim=0).shape[0])
+    patterns = torch.cat(codes)
+    if patterns.shape[1] == 1:  # up to 62 samples: one word per neuron, a flat (fast) unique
+        return float(torch.unique(patterns[:, 0]).numel())
+    return float(torch.unique(patterns, dim=0).shape[0])
