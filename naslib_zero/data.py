@@ -20,6 +20,10 @@ Formats (all pickled dicts; images are uint8 rows, channel-major: all R, then G,
                         alias of ``val``); keys ``data`` (N x 768) and ``labels`` (1-based,
                         1..1000). As in NAS-Bench-201, only labels 1..120 are kept and shifted to
                         0..119.
+    ``imagenet``        JPEGs at 224 px (:mod:`naslib_zero.imagenet`): split ``sample`` is the
+                        shared ``imagenet-sample/`` (one image per class), ``train``/``val`` a
+                        user's ``imagenet/<split>/<wnid>/*.JPEG``; resize-256, centre-crop-224,
+                        the usual ImageNet mean and std; decoded only when batched.
     Row counts are read from the files (partial copies are fine). Pickles are loaded with an
     allow-list of globals (numpy arrays only), so a hostile file cannot run code.
 
@@ -169,14 +173,16 @@ DATASETS: dict[str, DatasetInfo] = {
     ),
 }
 
-_ALIASES = {name.lower().replace("-", "").replace("_", ""): name for name in (*DATASETS, SYNTHETIC)}
+IMAGENET = "imagenet"
+_ALIASES = {name.lower().replace("-", "").replace("_", ""): name
+            for name in (*DATASETS, IMAGENET, SYNTHETIC)}
 
 
 def resolve_dataset(name: str) -> str:
     """Return the canonical dataset name (case, ``-`` and ``_`` ignored: ``imagenet16-120``)."""
     key = name.lower().replace("-", "").replace("_", "")
     if key not in _ALIASES:
-        valid = ", ".join((*DATASETS, SYNTHETIC))
+        valid = ", ".join((*DATASETS, IMAGENET, SYNTHETIC))
         raise UnknownNameError(f"unknown dataset {name!r}; valid names: {valid}")
     return _ALIASES[key]
 
@@ -185,6 +191,8 @@ def _info(dataset: str) -> DatasetInfo:
     name = resolve_dataset(dataset)
     if name == SYNTHETIC:
         raise InvalidArgumentError("'synthetic' has no files; use synthetic_batch() or get_batch()")
+    if name == IMAGENET:
+        raise InvalidArgumentError("imagenet is read image by image; use get_batch()")
     return DATASETS[name]
 
 
@@ -465,27 +473,41 @@ def get_batch(
         if balanced:
             raise InvalidArgumentError("balanced=True needs a real dataset, not 'synthetic'")
         return synthetic_batch("gaussian", size, shape or (3, 32, 32), num_classes or 10, seed or 0)
-    info = DATASETS[name]
-    wrong_shape = shape is not None and tuple(shape) != info.shape
-    if wrong_shape or num_classes not in (None, info.num_classes):
+    if name == IMAGENET:
+        from naslib_zero import imagenet
+
+        files, labels = imagenet.list_images(split, data_root(data_dir))
+        own_shape, classes = imagenet.SHAPE, imagenet.NUM_CLASSES
+    else:
+        info = DATASETS[name]
+        own_shape, classes = info.shape, info.num_classes
+    if (shape is not None and tuple(shape) != own_shape) or num_classes not in (None, classes):
         raise InvalidArgumentError(
-            f"{name} has images of shape {info.shape} and {info.num_classes} classes; "
+            f"{name} has images of shape {own_shape} and {classes} classes; "
             f"got shape={shape}, num_classes={num_classes}"
         )
+    if name == IMAGENET:
+        index = _batch_indices(labels, size, seed, balanced, classes, f"imagenet split {split!r}")
+        images = np.stack([imagenet.load_image(files[i]) for i in index])
+        return Batch(imagenet.to_inputs(images), torch.from_numpy(labels[index]), name, classes)
     split = _resolve_split(info, split)
     images, labels = load_split(name, split, data_dir)
-    what = f"{name} split {split!r}"
+    index = _batch_indices(labels, size, seed, balanced, classes, f"{name} split {split!r}")
+    inputs = normalize(images[index], name)
+    return Batch(inputs, torch.from_numpy(labels[index]), name, info.num_classes)
+
+
+def _batch_indices(labels: np.ndarray, size: int, seed: int | None, balanced: bool,
+                   num_classes: int, what: str) -> np.ndarray:
+    """The rows of a batch (see :func:`get_batch`)."""
     if size > len(labels):
         raise InvalidArgumentError(f"batch size {size} exceeds the {len(labels)} images of {what}")
     rng = None if seed is None else np.random.default_rng(seed)
     if balanced:
-        index = _balanced_indices(labels, size, info.num_classes, rng, what)
-    elif rng is None:
-        index = np.arange(size)
-    else:
-        index = rng.choice(len(labels), size, replace=False)
-    inputs = normalize(images[index], name)
-    return Batch(inputs, torch.from_numpy(labels[index]), name, info.num_classes)
+        return _balanced_indices(labels, size, num_classes, rng, what)
+    if rng is None:
+        return np.arange(size)
+    return rng.choice(len(labels), size, replace=False)
 
 
 def synthetic_batch(
