@@ -287,6 +287,7 @@ def get_space(name: str, **options: Any) -> SearchSpace:
         raise UnknownNameError(
             f"unknown search space {name!r}; available: {', '.join(list_spaces()) or 'none'}"
         )
+    options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
     key = (name, tuple(sorted(options.items())))
     if key not in _INSTANCES:
         try:

@@ -301,6 +301,7 @@ def test_bad_options_get_clear_errors() -> None:
         DARTS.to_compact(DARTS.from_str(genotype([("none", 0), ("skip_connect", 1)] * 4)))
     small = get_space("darts", ops=("skip_connect", "sep_conv_3x3"))
     assert small.decisions()[1] == 2
+    assert get_space("darts", ops=["skip_connect", "sep_conv_3x3"]) is small  # lists work
     with pytest.raises(InvalidArchitectureError, match="not in this space's op set"):
         small.from_str(genotype([("max_pool_3x3", 0), ("skip_connect", 1)] * 4))
 
