@@ -333,37 +333,51 @@ def load_ground_truth(
 _CSV_CACHE: dict[tuple[TableInfo, str], tuple[tuple[int, int], GroundTruth]] = {}
 
 
+def table_not_found(table: TableInfo, path: Path) -> DataNotFoundError:
+    """The error for a missing table file: what, where it was looked for, where to get it."""
+    folder = path.parent
+    where = "exists" if folder.is_dir() else "does not exist"
+    return DataNotFoundError(
+        f"{table.space} {table.dataset} {table.metric} table not found: {path}\n"
+        f"  looked in folder {folder} ({where})\n"
+        f"  source: {table.origin}\n"
+        f"  point the toolkit at the data folder that contains {table.file} with "
+        f"--data-dir or ${ENV_VAR}")
+
+
 def load_csv_table(table: TableInfo, root: Path) -> GroundTruth:
     """Read ``table`` from its CSV file under ``root`` (validated; cached per file version)."""
     path = root / table.file
     if not path.is_file():
-        folder = path.parent
-        where = "exists" if folder.is_dir() else "does not exist"
-        raise DataNotFoundError(
-            f"{table.space} {table.dataset} {table.metric} table not found: {path}\n"
-            f"  looked in folder {folder} ({where})\n"
-            f"  source: {table.origin}\n"
-            f"  point the toolkit at the data folder that contains {table.file} with "
-            f"--data-dir or ${ENV_VAR}")
+        raise table_not_found(table, path)
     stat = path.stat()
     stamp = (stat.st_size, stat.st_mtime_ns)
     key = (table, str(path.resolve()))
     cached = _CSV_CACHE.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    keys, archs, values = _read_csv(path, table)
+    truth = build_table(table, path, *_read_csv(path, table))
+    _CSV_CACHE[key] = (stamp, truth)
+    return truth
+
+
+def build_table(table: TableInfo, path: Path, keys: tuple, archs: tuple[str, ...],
+                values: np.ndarray) -> GroundTruth:
+    """The GroundTruth of ``table`` from rows read out of ``path`` by any loader.
+
+    Applies the table's declarations: ``mean_duplicates`` (else a repeated key or string is a
+    CorruptDataError naming ``path``) and ``from_error``.
+    """
     if table.mean_duplicates:
         keys, archs, values = _mean_by_key(keys, archs, values)
     _check_unique(path, table, keys, archs)
     if table.from_error:
         values = 100.0 - values
-    truth = GroundTruth(
+    return GroundTruth(
         space=table.space, dataset=table.dataset, metric=table.metric, values=values,
         archs=archs, source=str(path), description=table.description,
         keys=None if table.indexed else keys, higher_is_better=table.higher_is_better,
         unit=table.unit, benchmark=table.benchmark)
-    _CSV_CACHE[key] = (stamp, truth)
-    return truth
 
 
 def recorded_params(table: TableInfo, data_dir: str | os.PathLike[str] | None = None,
