@@ -80,7 +80,8 @@ def main() -> None:
     parser.add_argument("--benchmark", default=None)
     parser.add_argument("--metric", default=None)
     parser.add_argument("--dataset", default=None)
-    parser.add_argument("--split", default="train", help="split the batch comes from")
+    parser.add_argument("--split", default=None,
+                        help="split the batch comes from (default: the dataset's)")
     parser.add_argument("--sample", type=int, default=None, help="rows (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=64)

@@ -148,6 +148,9 @@ def setup_score(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--data-seed", type=int, default=None,
                         help="draw the batch at random with this seed (default: first images)")
+    parser.add_argument("--split", default=None,
+                        help="split the batch comes from (default: train; imagenet: the shared "
+                             "sample)")
     parser.add_argument("--out", default="scores.csv", help="output CSV (default: scores.csv)")
     add_execution_arguments(parser, "score")
 
@@ -254,7 +257,7 @@ def scoring_setup(args: argparse.Namespace):
     space = get_space(args.space)
     spec = space.dataset(args.dataset)
     name = SYNTHETIC if args.dataset and args.dataset.lower() == SYNTHETIC else spec.name
-    settings = BatchSettings(name, args.batch_size, args.data_seed)
+    settings = BatchSettings(name, args.batch_size, args.data_seed, split=args.split)
     batch, second = load_batches(settings, args.data_dir, spec)
     return space, settings, batch, second
 
@@ -329,6 +332,9 @@ def setup_search(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scores", default=None,
                         help="precomputed score CSV to read proxy values from")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--split", default=None,
+                        help="split the batch comes from (default: train; imagenet: the shared "
+                             "sample)")
     parser.add_argument("--out", default="search_out", help="output folder")
     add_execution_arguments(parser, "run the seeds")
 

@@ -443,9 +443,15 @@ def _balanced_indices(
     return np.sort(chosen) if rng is None else rng.permutation(chosen)
 
 
+def default_split(dataset: str) -> str:
+    """The split batches come from unless one is named: ``sample`` (the shared one-per-class
+    images) for imagenet, ``train`` for every other dataset."""
+    return "sample" if resolve_dataset(dataset) == IMAGENET else "train"
+
+
 def get_batch(
     dataset: str,
-    split: str = "train",
+    split: str | None = None,
     size: int = 64,
     seed: int | None = None,
     balanced: bool = False,
@@ -456,11 +462,12 @@ def get_batch(
 ) -> Batch:
     """A deterministic minibatch of ``size`` normalised images of one split.
 
-    ``seed=None``: the first ``size`` images in file order (``balanced``: the first
-    ``size / num_classes`` of each class, kept in file order). An int ``seed``: a random subset
-    drawn with ``numpy.random.default_rng(seed)``, in random order. ``balanced=True`` requires
-    ``size`` divisible by the number of classes and enough images of every class in the split;
-    otherwise ValueError. ``size`` must be 1 .. the split's image count.
+    ``split=None``: :func:`default_split`. ``seed=None``: the first ``size`` images in file
+    order (``balanced``: the first ``size / num_classes`` of each class, kept in file order).
+    An int ``seed``: a random subset drawn with ``numpy.random.default_rng(seed)``, in random
+    order. ``balanced=True`` requires ``size`` divisible by the number of classes and enough
+    images of every class in the split; otherwise ValueError. ``size`` must be 1 .. the
+    split's image count.
 
     ``dataset="synthetic"`` returns ``synthetic_batch("gaussian", size, shape, num_classes,
     seed)`` (defaults (3, 32, 32), 10 classes, seed 0); ``split`` and ``data_dir`` are ignored
@@ -473,6 +480,7 @@ def get_batch(
         if balanced:
             raise InvalidArgumentError("balanced=True needs a real dataset, not 'synthetic'")
         return synthetic_batch("gaussian", size, shape or (3, 32, 32), num_classes or 10, seed or 0)
+    split = split or default_split(name)
     if name == IMAGENET:
         from naslib_zero import imagenet
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from naslib_zero.data import Batch, get_batch, synthetic_batch
+from naslib_zero.data import Batch, default_split, get_batch, synthetic_batch
 from naslib_zero.device import resolve_device
 from naslib_zero.errors import InvalidArgumentError
 from naslib_zero.executors import Executor, SerialExecutor
@@ -36,13 +36,18 @@ from search_spaces.base import SYNTHETIC, Arch, DatasetSpec, SearchSpace, SpaceR
 
 @dataclass(frozen=True)
 class BatchSettings:
-    """Which minibatch the proxies see. ``data_seed=None``: the first images of the split."""
+    """Which minibatch the proxies see. ``data_seed=None``: the first images of the split;
+    ``split=None``: the dataset's default (:func:`naslib_zero.data.default_split`)."""
 
     dataset: str = "cifar10"
     batch_size: int = 64
     data_seed: int | None = None
     balanced: bool = False
-    split: str = "train"
+    split: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.split is None:  # resolved here, so cache keys name the split read
+            object.__setattr__(self, "split", default_split(self.dataset))
 
 
 def load_batches(settings: BatchSettings, data_dir: str | Path | None = None,

@@ -45,7 +45,8 @@ def _scorer_factory(args: argparse.Namespace, space: SearchSpace, dataset: Datas
     if args.scores:
         return lambda: ProxyScorer(space, args.proxy, table=args.scores)
     name = SYNTHETIC if args.proxy_data == SYNTHETIC else dataset.name
-    batch, second = load_batches(BatchSettings(name, args.batch_size), args.data_dir, dataset)
+    batch, second = load_batches(BatchSettings(name, args.batch_size, split=args.split),
+                                 args.data_dir, dataset)
     return lambda: ProxyScorer(space, args.proxy, batch, second_batch=second, cache=cache,
                                executor=executor, device=args.device)
 
