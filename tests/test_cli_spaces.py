@@ -12,10 +12,11 @@ from naslib_zero.cli import main
 from search_spaces import get_space, list_spaces
 from strategies import list_strategies
 
-SPACES = ["nb101", "nats_sss", "nb201", "nb301", "darts"]
+SPACES = ["nb101", "nats_sss", "nb201", "nb301", "darts", "nds_resnext-a"]
 BENCHMARK = {"nb101": "nb101", "nats_sss": "nats_sss", "nb201": "nb201", "nb301": "nb301",
-             "darts": "darts1000"}
-RESTRICTED = {"nb101": 30001, "nb301": 1218, "darts": 1000}  # partial tables: search inside
+             "darts": "darts1000", "nds_resnext-a": "nds"}
+RESTRICTED = {"nb101": 30001, "nb301": 1218, "darts": 1000,  # partial tables: search inside
+              "nds_resnext-a": 130}
 
 
 def run(data_dir, *argv: str) -> None:

@@ -139,7 +139,7 @@ def real_batch(spec: DatasetSpec, data_dir: Path) -> Batch:
     """Two real images of ``spec``'s dataset; where its files are not in the shared data
     (CIFAR-100), two images of a present dataset of the same shape, with in-range labels."""
     try:
-        batch = get_batch(spec.name, "train", size=2, data_dir=data_dir)
+        batch = get_batch(spec.name, size=2, data_dir=data_dir)  # the dataset's default split
     except DataNotFoundError:
         stand_in = next(d for d in ("cifar10", "ImageNet16-120")
                         if DATASETS[d].shape == spec.input_shape)
@@ -201,6 +201,8 @@ def test_parameter_counts_equal_the_benchmarks_record(table, data_dir: Path) -> 
 
 
 def test_every_space_with_a_table_records_or_tests_parameter_counts() -> None:
-    # nb201: tests/test_nb201_model.py; darts (DARTS-1000 records no counts): tests/test_darts.py
-    covered = {t.space for t in RECORDED} | {"nb201", "darts"}
+    # nb201: tests/test_nb201_model.py; darts (DARTS-1000 records no counts): tests/test_darts.py;
+    # the NDS spaces (params and flops of every record): tests/test_nds.py
+    covered = {t.space for t in RECORDED} | {"nb201", "darts", "nds_resnet", "nds_vanilla",
+                                             "nds_resnext-a", "nds_resnext-b"}
     assert {t.space for t in list_tables()} <= covered
