@@ -2,9 +2,10 @@
 
 The architectures are the table's rows (all of them, or ``--sample N`` drawn with
 ``numpy.random.RandomState(seed).choice``), scored on one batch of the first ``--batch-size``
-training images, ranked against the table's metric. Prints Spearman, Kendall and P@top-5 %
-per proxy next to published values where given, and the scoring cost per architecture against
-one forward+backward of the same model.
+images of the dataset's default split (ImageNet: the shared sample), ranked against the
+table's metric. Prints Spearman, Kendall and P@top-5 % / 10 % per proxy next to published
+values where given, and the scoring cost per architecture against one forward+backward of the
+same model.
 
     python benchmarks/space_proxy_quality.py --space nb101 --benchmark naslib --batch-size 16
     python benchmarks/space_proxy_quality.py --space nb101 --benchmark nb101 --sample 1000 \\
@@ -12,6 +13,7 @@ one forward+backward of the same model.
     python benchmarks/space_proxy_quality.py --space nats_sss --sample 1000 --dataset cifar10
     python benchmarks/space_proxy_quality.py --space darts:preset=swap --batch-size 16
     python benchmarks/space_proxy_quality.py --space nb301:preset=naslib --batch-size 16
+    python benchmarks/space_proxy_quality.py --space nds_resnext-a --batch-size 16
 
 Scores go through the SQLite cache (``--cache``): a rerun or an interrupted run computes only
 what is missing, and two runs over overlapping architectures share their scores.
@@ -120,12 +122,12 @@ def main() -> None:
     print(f"{space.name}, {len(rows)} architectures of the {table.name} table, batch of "
           f"{args.batch_size} ({spec.name} {args.split}, first images); ground truth: "
           f"{table.description}")
-    print("| proxy | Spearman | Kendall | P@top-5% | -inf | published Spearman |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| proxy | Spearman | Kendall | P@top-5% | P@top-10% | -inf | published Spearman |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for proxy, row in report.items():
         ref = published.get(proxy)
         print(f"| {proxy} | {row['spearman']:.3f} | {row['kendall']:.3f} | "
-              f"{row['p@top5%']:.3f} | {int(row['n_worst'])} | "
+              f"{row['p@top5%']:.3f} | {row['p@top10%']:.3f} | {int(row['n_worst'])} | "
               f"{'' if ref is None else f'{ref:.2f}'} |")
     if run.computed:
         floor = forward_backward_seconds(space, archs, batch)

@@ -151,11 +151,12 @@ def worst_ranking_at(scores: ArrayLike, truth: ArrayLike, k: float = 0.01) -> fl
     return float((best.max() + 1) / n)
 
 
-REPORT_COLUMNS = ("spearman", "kendall", "pearson", "p@top5%", "p@bottom5%", "br@1%", "wr@1%")
+REPORT_COLUMNS = ("spearman", "kendall", "pearson", "p@top5%", "p@top10%", "p@bottom5%", "br@1%",
+                  "wr@1%")
 
 
 def ranking_report(scores: ArrayLike, truth: ArrayLike) -> dict[str, float]:
-    """The standard report: correlations, P@top/bottom 5 %, BR/WR@1 %."""
+    """The standard report: correlations, P@top 5 % and 10 %, P@bottom 5 %, BR/WR@1 %."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MetricWarning)
         report = {
@@ -163,6 +164,7 @@ def ranking_report(scores: ArrayLike, truth: ArrayLike) -> dict[str, float]:
             "kendall": kendall(scores, truth),
             "pearson": pearson(scores, truth),
             "p@top5%": precision_at_top(scores, truth, 0.05),
+            "p@top10%": precision_at_top(scores, truth, 0.10),
             "p@bottom5%": precision_at_bottom(scores, truth, 0.05),
             "br@1%": best_ranking_at(scores, truth, 0.01),
             "wr@1%": worst_ranking_at(scores, truth, 0.01),
