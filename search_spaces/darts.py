@@ -56,7 +56,7 @@ import torch.nn as nn
 from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
 from naslib_zero.tables import TableInfo, register_benchmark
 from search_spaces.base import DatasetSpec, SearchSpace, register_space
-from search_spaces.darts_genotype import CELLS, CONCAT, NODES, OPS, Genotype, Rules
+from search_spaces.darts_genotype import CELLS, OPS, Genotype, Rules
 from search_spaces.darts_model import DartsConfig, DartsNetwork, preset
 
 Arch = Genotype
@@ -132,19 +132,23 @@ class DartsSpace(SearchSpace):
         arch = self._check(arch)
         graph = nx.MultiDiGraph()
         for name in CELLS:
-            graph.add_nodes_from(((name, k), {"cell": name}) for k in range(NODES + 2))
+            graph.add_nodes_from(((name, k), {"cell": name})
+                                 for k in range(self.rules.nodes + 2))
             graph.add_node((name, "out"), cell=name)
             for e, (op, source) in enumerate(arch.cell(name)):
                 graph.add_edge((name, source), (name, 2 + e // 2), op=op)
-            graph.add_edges_from(((name, k), (name, "out"), {"op": "concat"}) for k in CONCAT)
+            graph.add_edges_from(((name, k), (name, "out"), {"op": "concat"})
+                                 for k in self.rules.concat_of(arch.cell(name)))
         return graph
 
     # --------------------------------------------------------------------------- models
 
     def make_model(self, arch: Arch, dataset: DatasetSpec) -> nn.Module:
         """The DARTS network of ``arch`` in this space's network configuration."""
-        return DartsNetwork(self._check(arch), self.network, dataset.num_classes,
-                            in_channels=dataset.input_shape[0])
+        arch = self._check(arch)
+        return DartsNetwork(arch, self.network, dataset.num_classes,
+                            in_channels=dataset.input_shape[0],
+                            concat=tuple(self.rules.concat_of(arch.cell(c)) for c in CELLS))
 
 
 def _network(preset_name: str, options: dict[str, Any]) -> DartsConfig:

@@ -1,17 +1,25 @@
-"""DARTS cell pairs (genotypes): parsing, printing, validation, moves and features.
+"""DARTS-style cell pairs (genotypes): parsing, printing, validation, moves and features.
 
-A genotype (:class:`Genotype`) holds a normal and a reduction cell. Each cell has four
-intermediate nodes; node ``k`` (0..3) sums two edges ``(op, input)`` whose input is one of the
-two cell inputs (0: the cell before the previous one, 1: the previous cell) or an earlier node
-(``2 + j`` for node ``j < k``). The cell's output concatenates the four nodes
-(``concat = [2, 3, 4, 5]``, fixed). A cell is stored as eight ``(op, input)`` pairs, two per
-node, in the order of the DARTS ``Genotype`` string.
+A genotype (:class:`Genotype`) holds a normal and a reduction cell. Each cell has ``nodes``
+intermediate nodes (four in DARTS, five in the NASNet-style cells of NDS); node ``k`` sums two
+edges ``(op, input)`` whose input is one of the two cell inputs (0: the cell before the
+previous one, 1: the previous cell) or an earlier node (``2 + j`` for node ``j < k``). A cell
+is stored as ``2 * nodes`` ``(op, input)`` pairs, two per node, in the order of the DARTS
+``Genotype`` string.
 
-The rules a genotype must obey are a :class:`Rules` value: the op set, and whether the two
-inputs of a node must differ (DARTS and NAS-Bench-301 draw distinct inputs; the DARTS-1000
-file has nodes fed twice by the same input). Everything here is pure Python and numpy; the
-search space (:mod:`search_spaces.darts`) binds the rules and the network
-(:mod:`search_spaces.darts_model`).
+The cell's output concatenates the nodes its rules' ``concat`` names: ``"all"`` nodes (DARTS,
+PNAS: ``[2, 3, 4, 5]`` for four nodes), or the ``"loose_ends"``, the nodes no edge of the cell
+reads (NASNet, AmoebaNet, ENAS; every NDS record of those spaces is so; the last node is
+always one, so the output is never empty). The concat is a
+function of the cell, so it is derived, not stored; a string whose concat disagrees is
+rejected.
+
+The rules a genotype must obey are a :class:`Rules` value: the op set (a subset of
+:data:`ALL_OPS`), the node count, the concat rule, and whether the two inputs of a node must
+differ (DARTS and NAS-Bench-301 draw distinct inputs; the DARTS-1000 file and the NDS samples
+have nodes fed twice by the same input). Everything here is pure Python and numpy; the search
+spaces (:mod:`search_spaces.darts`, :mod:`search_spaces.nds_cells`) bind the rules and the
+network (:mod:`search_spaces.darts_model`).
 """
 
 from __future__ import annotations
@@ -31,14 +39,16 @@ OPS: tuple[str, ...] = ("none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", 
                         "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
 """The eight DARTS ops, in the order of DARTS' ``PRIMITIVES``."""
 
+ALL_OPS: tuple[str, ...] = OPS + (
+    "max_pool_5x5", "max_pool_7x7", "conv_1x1", "conv_3x3", "sep_conv_7x7", "dil_sep_conv_3x3",
+    "conv_3x1_1x3", "conv_7x1_1x7")
+"""The DARTS ops and the further ops of the NDS cell spaces (pycls' NAS ops)."""
+
 COMPACT_OPS: tuple[str, ...] = OPS[1:]
 """Op order of NASLib's compact encoding (no ``none``)."""
 
-NODES = 4
-EDGES = 2 * NODES
-CONCAT: tuple[int, ...] = (2, 3, 4, 5)
 CELLS = ("normal", "reduce")
-SLOTS = sum(k + 2 for k in range(NODES))  # 14 possible (input -> node) edges per cell
+CONCAT_RULES = ("all", "loose_ends")
 
 Pair = tuple[str, int]
 Cell = tuple[Pair, ...]
@@ -51,7 +61,8 @@ _GENOTYPE = re.compile(
 
 @dataclass(frozen=True)
 class Genotype:
-    """A normal and a reduction cell, each eight ``(op, input)`` pairs (see the module)."""
+    """A normal and a reduction cell, each ``2 * nodes`` ``(op, input)`` pairs (see the
+    module)."""
 
     normal: Cell
     reduce: Cell
@@ -62,27 +73,53 @@ class Genotype:
 
 @dataclass(frozen=True)
 class Rules:
-    """What a genotype of one space may contain: ``ops`` and ``distinct_inputs``."""
+    """What a genotype of one space may contain: ``ops``, ``distinct_inputs``, the number of
+    ``nodes`` per cell and the ``concat`` rule (``"all"`` or ``"loose_ends"``)."""
 
     ops: tuple[str, ...] = OPS
     distinct_inputs: bool = True
+    nodes: int = 4
+    concat: str = "all"
 
     def __post_init__(self) -> None:
         ops = tuple(self.ops)
-        unknown = [op for op in ops if op not in OPS]
+        unknown = [op for op in ops if op not in ALL_OPS]
         if unknown or len(set(ops)) != len(ops) or len(ops) < 2:
             raise InvalidArgumentError(
-                f"ops must be at least two distinct DARTS ops from {', '.join(OPS)}; got "
+                f"ops must be at least two distinct ops from {', '.join(ALL_OPS)}; got "
                 f"{list(ops)}" + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
-        object.__setattr__(self, "ops", tuple(op for op in OPS if op in ops))
+        object.__setattr__(self, "ops", tuple(op for op in ALL_OPS if op in ops))
+        if isinstance(self.nodes, bool) or not isinstance(self.nodes, int) or self.nodes < 1:
+            raise InvalidArgumentError(f"nodes must be a positive int, got {self.nodes!r}")
+        if self.concat not in CONCAT_RULES:
+            raise InvalidArgumentError(
+                f"concat must be one of {', '.join(CONCAT_RULES)}, got {self.concat!r}")
+
+    @property
+    def edges(self) -> int:
+        return 2 * self.nodes
+
+    @property
+    def slots(self) -> int:
+        """The possible (input -> node) edges of a cell (14 for four nodes)."""
+        return sum(k + 2 for k in range(self.nodes))
+
+    def concat_of(self, cell: Cell) -> tuple[int, ...]:
+        """The states the cell's output concatenates (see the module)."""
+        if self.concat == "all":
+            return tuple(range(2, self.nodes + 2))
+        read = {source for _, source in cell}
+        return tuple(k for k in range(2, self.nodes + 2) if k not in read)
 
     # ------------------------------------------------------------------------ validation
 
     def check_cell(self, cell: Sequence, name: str) -> Cell:
-        """``cell`` as a tuple of eight ``(op, input)`` pairs, or InvalidArchitectureError."""
-        if not isinstance(cell, list | tuple) or len(cell) != EDGES:
+        """``cell`` as a tuple of ``2 * nodes`` ``(op, input)`` pairs, or
+        InvalidArchitectureError."""
+        if not isinstance(cell, list | tuple) or len(cell) != self.edges:
             raise InvalidArchitectureError(
-                f"the {name} cell needs {EDGES} (op, input) pairs ({NODES} nodes x 2), got "
+                f"the {name} cell needs {self.edges} (op, input) pairs ({self.nodes} nodes x 2), "
+                "got "
                 f"{len(cell) if isinstance(cell, list | tuple) else repr(cell)}")
         pairs = []
         for e, pair in enumerate(cell):
@@ -91,10 +128,10 @@ class Rules:
                 raise InvalidArchitectureError(
                     f"{name} cell, node {node}: expected an (op, input) pair, got {pair!r}")
             op, source = pair
-            if op not in OPS:
+            if op not in ALL_OPS:
                 raise InvalidArchitectureError(
-                    f"{name} cell, node {node}: unknown op {op!r}; DARTS ops are "
-                    f"{', '.join(OPS)}")
+                    f"{name} cell, node {node}: unknown op {op!r}; known ops are "
+                    f"{', '.join(ALL_OPS)}")
             if op not in self.ops:
                 raise InvalidArchitectureError(
                     f"{name} cell, node {node}: op {op!r} is not in this space's op set "
@@ -106,7 +143,7 @@ class Rules:
                     f"{node} takes inputs 0..{node + 1}: the two cell inputs and earlier nodes)")
             pairs.append((str(op), int(source)))
         if self.distinct_inputs:
-            for node in range(NODES):
+            for node in range(self.nodes):
                 if pairs[2 * node][1] == pairs[2 * node + 1][1]:
                     raise InvalidArchitectureError(
                         f"{name} cell, node {node}: both edges come from input "
@@ -132,13 +169,21 @@ class Rules:
                 f"not a DARTS genotype string: {text[:120]!r}; expected \"Genotype(normal=[('op',"
                 " input), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, "
                 "4, 5])\" or NASLib's compact [[[input, op], ...], [[input, op], ...]]")
-        normal, normal_concat, reduce, reduce_concat = (_literal(g, text) for g in match.groups())
+        return self.from_parts(*(_literal(g, text) for g in match.groups()))
+
+    def from_parts(self, normal: Sequence, normal_concat: Sequence, reduce: Sequence,
+                   reduce_concat: Sequence) -> Genotype:
+        """The genotype of a DARTS ``Genotype``'s four fields, the concats checked against
+        the rules."""
+        genotype = self.check(normal, reduce)
         for name, concat in (("normal", normal_concat), ("reduce", reduce_concat)):
-            if list(concat) != list(CONCAT):
+            expected = list(self.concat_of(genotype.cell(name)))
+            if not isinstance(concat, list | tuple) or list(concat) != expected:
+                rule = "every node feeds the cell output" if self.concat == "all" else \
+                    "the nodes no edge reads"
                 raise InvalidArchitectureError(
-                    f"{name}_concat must be {list(CONCAT)} (every node feeds the cell output), "
-                    f"got {list(concat)}")
-        return self.check(normal, reduce)
+                    f"{name}_concat must be {expected} ({rule}), got {concat!r}")
+        return genotype
 
     def from_compact(self, compact: str | Sequence) -> Genotype:
         """NASLib's compact encoding (a JSON string or nested sequences)."""
@@ -170,15 +215,17 @@ class Rules:
             cells.append(pairs)
         return self.check(*cells)
 
-    @staticmethod
-    def to_str(genotype: Genotype) -> str:
+    def to_str(self, genotype: Genotype) -> str:
         """The DARTS ``Genotype(...)`` string, as DARTS' namedtuple prints it."""
         def cell(pairs: Cell) -> str:
             return "[" + ", ".join(f"({op!r}, {source})" for op, source in pairs) + "]"
 
-        concat = "[" + ", ".join(map(str, CONCAT)) + "]"
-        return (f"Genotype(normal={cell(genotype.normal)}, normal_concat={concat}, "
-                f"reduce={cell(genotype.reduce)}, reduce_concat={concat})")
+        def concat(pairs: Cell) -> str:
+            return "[" + ", ".join(map(str, self.concat_of(pairs))) + "]"
+
+        return (f"Genotype(normal={cell(genotype.normal)}, normal_concat="
+                f"{concat(genotype.normal)}, reduce={cell(genotype.reduce)}, reduce_concat="
+                f"{concat(genotype.reduce)})")
 
     @staticmethod
     def to_compact(genotype: Genotype) -> str:
@@ -197,20 +244,26 @@ class Rules:
     # -------------------------------------------------------------------------- classes
 
     def canonical_cell(self, cell: Cell) -> Cell:
-        """Fold what does not change the function: a ``none`` edge outputs zeros whatever
-        its input, so it reads the lowest input the node may use; then the node's two edges
-        (whose outputs are summed) are sorted by (input, op)."""
+        """Fold what does not change the function: the node's two edges (whose outputs are
+        summed) are sorted by (input, op); under the ``all`` concat rule a ``none`` edge, which
+        outputs zeros whatever it reads, reads the lowest input the node may use (under
+        ``loose_ends`` its input decides the concat, so it stays)."""
         pairs: list[Pair] = []
-        for node in range(NODES):
+        for node in range(self.nodes):
             a, b = cell[2 * node], cell[2 * node + 1]
-            if a[0] == b[0] == "none":
-                a, b = ("none", 0), ("none", 1 if self.distinct_inputs else 0)
-            elif a[0] == "none":
-                a = ("none", self._lowest_input_besides(b[1]))
-            elif b[0] == "none":
-                b = ("none", self._lowest_input_besides(a[1]))
-            pairs.extend(sorted((a, b), key=lambda p: (p[1], OPS.index(p[0]))))
+            if self.concat == "all":
+                a, b = self._fold_none(a, b)
+            pairs.extend(sorted((a, b), key=lambda p: (p[1], ALL_OPS.index(p[0]))))
         return tuple(pairs)
+
+    def _fold_none(self, a: Pair, b: Pair) -> tuple[Pair, Pair]:
+        if a[0] == b[0] == "none":
+            return ("none", 0), ("none", 1 if self.distinct_inputs else 0)
+        if a[0] == "none":
+            return ("none", self._lowest_input_besides(b[1])), b
+        if b[0] == "none":
+            return a, ("none", self._lowest_input_besides(a[1]))
+        return a, b
 
     def _lowest_input_besides(self, taken: int) -> int:
         return 1 if self.distinct_inputs and taken == 0 else 0
@@ -227,7 +280,7 @@ class Rules:
         cells = []
         for _ in CELLS:
             pairs: list[Pair] = []
-            for node in range(NODES):
+            for node in range(self.nodes):
                 inputs = rng.choice(node + 2, 2, replace=not self.distinct_inputs)
                 ops = rng.choice(len(self.ops), 2)
                 pairs.extend((self.ops[int(o)], int(i)) for o, i in zip(ops, inputs))
@@ -252,7 +305,7 @@ class Rules:
         input uniformly, draw the new value uniformly from the allowed ones; redraw until the
         genotype changes."""
         while True:
-            c, e, kind = int(rng.integers(2)), int(rng.integers(EDGES)), int(rng.integers(2))
+            c, e, kind = int(rng.integers(2)), int(rng.integers(self.edges)), int(rng.integers(2))
             cell = genotype.cell(CELLS[c])
             op, source = cell[e]
             if kind == 0:
@@ -283,7 +336,7 @@ class Rules:
         invalid), then the two ops."""
         sizes = []
         for _ in CELLS:
-            for node in range(NODES):
+            for node in range(self.nodes):
                 n = node + 2
                 sizes += [n * (n - 1)] if self.distinct_inputs else [n, n]
                 sizes += [len(self.ops)] * 2
@@ -302,7 +355,7 @@ class Rules:
         cells = []
         for _ in CELLS:
             pairs: list[Pair] = []
-            for node in range(NODES):
+            for node in range(self.nodes):
                 if self.distinct_inputs:
                     inputs = _ordered_pairs(node + 2)[next(it)]
                 else:
@@ -316,7 +369,7 @@ class Rules:
         values: list[int] = []
         for name in CELLS:
             cell = self.check_cell(genotype.cell(name), name)
-            for node in range(NODES):
+            for node in range(self.nodes):
                 (op_a, a), (op_b, b) = cell[2 * node], cell[2 * node + 1]
                 values += [_ordered_pairs(node + 2).index((a, b))] if self.distinct_inputs \
                     else [a, b]
@@ -326,11 +379,11 @@ class Rules:
     # ---------------------------------------------------------------------------- features
 
     def encode(self, genotype: Genotype) -> np.ndarray:
-        """Per cell, for each of the 14 possible (input -> node) edges, which ops it carries
-        (a one-hot, two-hot where one input feeds a node twice): 2 x 14 x len(ops) float32.
-        The order of a node's two edges does not change the vector."""
+        """Per cell, for each possible (input -> node) edge (14 with four nodes), which ops it
+        carries (a one-hot, two-hot where one input feeds a node twice): 2 x slots x len(ops)
+        float32. The order of a node's two edges does not change the vector."""
         width = len(self.ops)
-        vector = np.zeros((len(CELLS), SLOTS, width), dtype=np.float32)
+        vector = np.zeros((len(CELLS), self.slots, width), dtype=np.float32)
         for c, name in enumerate(CELLS):
             for e, (op, source) in enumerate(genotype.cell(name)):
                 node = e // 2

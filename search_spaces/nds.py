@@ -67,7 +67,7 @@ from naslib_zero.tables import (
     register_benchmark,
     table_not_found,
 )
-from search_spaces.base import DatasetSpec, SearchSpace, register_space
+from search_spaces.base import DatasetSpec, SearchSpace, get_space, register_space
 from search_spaces.nds_model import STEM_STRIDE, AnyNetNetwork, StageSpec, count_complexity
 
 BLOCK_TYPES = ("res_basic_block", "res_bottleneck_block", "double_plain_block")
@@ -453,22 +453,23 @@ def load_records(path: str | Path) -> list[NDSRecord]:
     return records
 
 
-def _load_nds(table: TableInfo, root: Path, source: Source) -> GroundTruth:
+def load_nds(table: TableInfo, root: Path, source: Source) -> GroundTruth:
     path = root / table.file if isinstance(source, str) and source == "auto" else Path(source)
     if not path.is_file():
         raise table_not_found(table, path)
     records = load_records(path)
     if table.rows is not None and len(records) != table.rows:
         raise CorruptDataError(f"{path}: {len(records)} records, expected {table.rows}")
-    space = AnyNetSpace(table.space)
+    space = get_space(table.space)
     archs = []
     for i, record in enumerate(records):
         try:
-            archs.append(space.to_str(space.from_config(record.net)))
+            archs.append(space.from_config(record.net))
         except InvalidArchitectureError as err:
             raise CorruptDataError(f"{path}: record {i}: {err}") from None
     values = np.array([getattr(record, table.column) for record in records], dtype=np.float64)
-    return build_table(table, path, tuple(archs), tuple(archs), values)
+    return build_table(table, path, tuple(space.key(a) for a in archs),
+                       tuple(space.to_str(a) for a in archs), values)
 
 
 _ORIGIN = ("the NDS files of leeyeehoo/GenNAS-Zero data/download_data/nds_data/ (see the shared "
@@ -477,7 +478,7 @@ _METRICS = (("test", "min_test_top1_err", "minimum over epochs (NDS' reported me
             ("test_final", "final_test_top1_err", "at the last epoch"))
 
 
-def _nds_tables(space: str, benchmark: str, file: str, dataset: str, rows: int, what: str,
+def nds_tables(space: str, benchmark: str, file: str, dataset: str, rows: int, what: str,
                 mean_duplicates: bool = False) -> list[TableInfo]:
     return [TableInfo(space, dataset, metric, f"nds/{file}", column, rows,
                       f"{dataset} top-1 test accuracy (%) {when}, 100 - {column}, of {what}",
@@ -486,9 +487,9 @@ def _nds_tables(space: str, benchmark: str, file: str, dataset: str, rows: int, 
             for metric, column, when in _METRICS]
 
 
-def _register(space: str, benchmark: str, *args: Any, **kwargs: Any) -> None:
-    register_benchmark(space, benchmark, _nds_tables(space, benchmark, *args, **kwargs),
-                       loader=_load_nds)
+def register_nds(space: str, benchmark: str, *args: Any, **kwargs: Any) -> None:
+    register_benchmark(space, benchmark, nds_tables(space, benchmark, *args, **kwargs),
+                       loader=load_nds)
 
 
 _LR_WD = ("models trained 50 epochs with a learning rate and weight decay drawn at random per "
@@ -496,11 +497,11 @@ _LR_WD = ("models trained 50 epochs with a learning rate and weight decay drawn 
 _RERUNS = ("the mean over 100 seeds of each of two architectures trained 100 epochs (a noise "
            "floor: load_records has every run)")
 for _family, _stem in (("nds_resnet", "ResNet"), ("nds_vanilla", "Vanilla")):
-    _register(_family, "nds_lr-wd", f"{_stem}_lr-wd_in.json", "imagenet",
+    register_nds(_family, "nds_lr-wd", f"{_stem}_lr-wd_in.json", "imagenet",
               494 if _stem == "ResNet" else 500, f"{_stem} {_LR_WD}")
-    _register(_family, "nds_reruns", f"{_stem}_reruns.json", "cifar10", 200,
+    register_nds(_family, "nds_reruns", f"{_stem}_reruns.json", "cifar10", 200,
               f"{_stem} {_RERUNS}", mean_duplicates=True)
 for _family, _stem, _rows in (("nds_resnext-a", "ResNeXt-A", 130),
                               ("nds_resnext-b", "ResNeXt-B", 164)):
-    _register(_family, "nds", f"{_stem}_in.json", "imagenet", _rows,
+    register_nds(_family, "nds", f"{_stem}_in.json", "imagenet", _rows,
               f"{_stem} models trained 50 epochs (lr 0.05, wd 5e-5, cosine)")

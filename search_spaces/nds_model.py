@@ -24,14 +24,16 @@ Initialisation is pycls': conv weights N(0, sqrt(2 / fan_out)), BN weight 1 and 
 classifier N(0, 0.01) with bias 0.
 
 :func:`nds_complexity` counts what the NDS records call ``params`` and ``flops``: trainable
-parameters, and multiply-adds of every conv and linear layer plus the classifier bias plus 5
-per BN output element (a rule fitted to, and exact on, every record in ``nds/*.json``).
+parameters, and FLOPs by a per-module rule. The AnyNet files' rule (:func:`anynet_flops`):
+multiply-adds of every conv and linear layer plus the classifier bias plus 5 per BN output
+element; the cell files' (:func:`nas_cell_flops`) differs. Both rules were fitted to, and are
+exact on, every record of their files.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -139,26 +141,58 @@ def _init(m: nn.Module) -> None:
         nn.init.zeros_(m.bias)
 
 
-def nds_complexity(model: nn.Module, input_shape: tuple[int, int, int]) -> tuple[int, int]:
-    """(params, flops) of ``model`` on one input of ``input_shape``, counted as NDS does.
+FlopRule = Callable[[nn.Module, torch.Tensor, torch.Tensor], int]
+"""FLOPs one module adds for one sample, given its input and output tensors."""
+
+
+def anynet_flops(module: nn.Module, x: torch.Tensor, y: torch.Tensor) -> int:
+    """The AnyNet records' rule: conv and linear multiply-adds, the linear bias, 5 per BN
+    output element."""
+    if isinstance(module, nn.Conv2d):
+        k = module.kernel_size[0] * module.kernel_size[1]
+        return y[0].numel() * k * module.in_channels // module.groups
+    if isinstance(module, nn.Linear):
+        return module.in_features * module.out_features + module.out_features
+    if isinstance(module, nn.BatchNorm2d):
+        return 5 * y[0].numel()
+    return 0
+
+
+def nas_cell_flops(module: nn.Module, x: torch.Tensor, y: torch.Tensor) -> int:
+    """The NDS cell records' rule: conv multiply-adds over an output size computed without
+    the dilation (``(h + 2p - k) // s + 1``, so a dilated conv counts a larger map than it
+    computes), linear multiply-adds and bias, ``k * k`` per pooling output element, 1 per
+    ReLU output element and per global-pooling input element; BN counts nothing."""
+    if isinstance(module, nn.Conv2d):
+        (h, w), (kh, kw) = x.shape[2:], module.kernel_size
+        h_out = (h + 2 * module.padding[0] - kh) // module.stride[0] + 1
+        w_out = (w + 2 * module.padding[1] - kw) // module.stride[1] + 1
+        return module.weight.numel() * h_out * w_out
+    if isinstance(module, nn.Linear):
+        return module.in_features * module.out_features + module.out_features
+    if isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
+        return y[0].numel() * module.kernel_size ** 2
+    if isinstance(module, nn.ReLU):
+        return y[0].numel()
+    if isinstance(module, nn.AdaptiveAvgPool2d):
+        return x[0].numel()
+    return 0
+
+
+def nds_complexity(model: nn.Module, input_shape: tuple[int, int, int],
+                   flops_of: FlopRule = anynet_flops) -> tuple[int, int]:
+    """(trainable params, flops) of ``model`` on one input of ``input_shape``, the FLOPs
+    counted module by module by ``flops_of`` (:func:`anynet_flops`, :func:`nas_cell_flops`).
 
     A model built under ``torch.device("meta")`` is counted without computing anything.
     """
     flops = 0
 
-    def count(module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
+    def count(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
         nonlocal flops
-        per_sample = output[0].numel()
-        if isinstance(module, nn.Conv2d):
-            k = module.kernel_size[0] * module.kernel_size[1]
-            flops += per_sample * k * module.in_channels // module.groups
-        elif isinstance(module, nn.Linear):
-            flops += module.in_features * module.out_features + module.out_features
-        elif isinstance(module, nn.BatchNorm2d):
-            flops += 5 * per_sample
+        flops += flops_of(module, inputs[0], output)
 
-    hooks = [m.register_forward_hook(count) for m in model.modules()
-             if isinstance(m, (nn.Conv2d, nn.Linear, nn.BatchNorm2d))]
+    hooks = [m.register_forward_hook(count) for m in model.modules()]
     was_training = model.training
     try:
         model.eval()

@@ -12,11 +12,13 @@ from naslib_zero.cli import main
 from search_spaces import get_space, list_spaces
 from strategies import list_strategies
 
-SPACES = ["nb101", "nats_sss", "nb201", "nb301", "darts", "nds_resnext-a"]
+SPACES = ["nb101", "nats_sss", "nb201", "nb301", "darts", "nds_resnext-a", "nds_darts",
+          "nds_nasnet"]
 BENCHMARK = {"nb101": "nb101", "nats_sss": "nats_sss", "nb201": "nb201", "nb301": "nb301",
-             "darts": "darts1000", "nds_resnext-a": "nds"}
+             "darts": "darts1000", "nds_resnext-a": "nds", "nds_darts": "nds",
+             "nds_nasnet": "nds"}
 RESTRICTED = {"nb101": 30001, "nb301": 1218, "darts": 1000,  # partial tables: search inside
-              "nds_resnext-a": 130}
+              "nds_resnext-a": 130, "nds_darts": 121, "nds_nasnet": 122}
 
 
 def run(data_dir, *argv: str) -> None:

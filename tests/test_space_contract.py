@@ -25,6 +25,7 @@ from naslib_zero.errors import (
 from naslib_zero.tables import list_tables, recorded_params
 from search_spaces import get_space, list_spaces
 from search_spaces.base import DatasetSpec, SearchSpace
+from search_spaces.nds_cells import CELL_FAMILIES
 
 SPACES = {name: get_space(name) for name in list_spaces()} | {"tiny": TinySpace()}
 NAMES = sorted(SPACES)
@@ -202,7 +203,7 @@ def test_parameter_counts_equal_the_benchmarks_record(table, data_dir: Path) -> 
 
 def test_every_space_with_a_table_records_or_tests_parameter_counts() -> None:
     # nb201: tests/test_nb201_model.py; darts (DARTS-1000 records no counts): tests/test_darts.py;
-    # the NDS spaces (params and flops of every record): tests/test_nds.py
+    # the NDS spaces (params and flops of every record): tests/test_nds.py, test_nds_cells.py
     covered = {t.space for t in RECORDED} | {"nb201", "darts", "nds_resnet", "nds_vanilla",
-                                             "nds_resnext-a", "nds_resnext-b"}
+                                             "nds_resnext-a", "nds_resnext-b"} | set(CELL_FAMILIES)
     assert {t.space for t in list_tables()} <= covered
