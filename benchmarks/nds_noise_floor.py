@@ -2,8 +2,8 @@
 
 The ``reruns`` files train two CIFAR-10 architectures (ResNet and Vanilla, groups ``top`` and
 ``mid``) 100 times each; their spread over seeds is how far one architecture's accuracy moves
-by chance. Next to it: the spread of the ImageNet ranking sets (ResNeXt-A/B, 50 epochs) and
-the median accuracy gap between two random members.
+by chance. Next to it: the spread of the ImageNet ranking sets (ResNeXt-A/B and the five cell
+spaces, 50 epochs) and the median accuracy gap between two random members.
 
     python benchmarks/nds_noise_floor.py --data-dir ../shared/data
 """
@@ -19,7 +19,8 @@ from naslib_zero.paths import data_root
 from search_spaces.nds import load_records
 
 RERUNS = ("ResNet_reruns.json", "Vanilla_reruns.json")
-RANKING = ("ResNeXt-A_in.json", "ResNeXt-B_in.json")
+RANKING = ("ResNeXt-A_in.json", "ResNeXt-B_in.json", "DARTS_in.json", "PNAS_in.json",
+           "Amoeba_in.json", "ENAS_in.json", "NASNet_in.json")
 
 
 def accuracies(records) -> np.ndarray:
