@@ -36,3 +36,7 @@ class InvalidArgumentError(NaslibZeroError, ValueError):
 
 class NotIndexableError(NaslibZeroError, TypeError):
     """An index, size or enumeration asked of a space (or table) that has none."""
+
+
+class WorkerDiedError(NaslibZeroError, RuntimeError):
+    """A worker process ended abruptly (killed for memory, a crash in native code)."""

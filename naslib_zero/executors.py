@@ -33,9 +33,10 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from naslib_zero.errors import InvalidArgumentError
+from naslib_zero.errors import InvalidArgumentError, WorkerDiedError
 
 EXECUTORS = ("serial", "process", "ray")
 Work = Callable[[Any, Any], Any]
@@ -160,7 +161,14 @@ class ProcessExecutor(Executor):
 
     def map(self, fn: Work, shared: Any, items: Iterable[Any]) -> Iterator[Any]:
         pool = self._pool_for(fn, shared)
-        yield from _windowed(lambda item: pool.submit(_call, item), items, 2 * self.workers)
+        try:
+            yield from _windowed(lambda item: pool.submit(_call, item), items, 2 * self.workers)
+        except BrokenProcessPool:
+            self._pool = None  # a broken pool takes no more work; the next map starts a new one
+            raise WorkerDiedError(
+                f"a worker process of the {self.workers}-process pool died abruptly (most often "
+                "killed by the system for lack of memory); results returned before it are kept, "
+                "so rerunning resumes; use fewer workers or a smaller batch") from None
 
     def close(self) -> None:
         if self._pool is not None:

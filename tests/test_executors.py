@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from naslib_zero.errors import InvalidArgumentError
+from naslib_zero.errors import InvalidArgumentError, WorkerDiedError
 from naslib_zero.executors import get_executor, threads_per_worker
 from naslib_zero.paths import score_cache_path
 from naslib_zero.proxies import compute, list_proxies
@@ -72,6 +72,22 @@ def test_parallel_executors_match_the_serial_path(name, batches, serial_scores, 
 def test_space_refs_rebuild_the_registered_instance():
     assert NB201.ref == SpaceRef("nb201", (), "search_spaces.nb201")
     assert NB201.ref.resolve() is NB201
+
+
+def _die_on_negative(shared: int, item: int) -> int:
+    if item < 0:
+        os._exit(1)  # as the system's out-of-memory killer ends a worker: no exception
+    return shared + item
+
+
+def test_a_dead_worker_is_a_clear_error_and_the_executor_recovers():
+    executor = get_executor("process", workers=2)
+    try:
+        with pytest.raises(WorkerDiedError, match="died abruptly .* fewer workers"):
+            list(executor.map(_die_on_negative, 10, [1, -1, 2]))
+        assert sorted(executor.map(_die_on_negative, 10, [1, 2, 3])) == [11, 12, 13]
+    finally:
+        executor.close()
 
 
 def test_executor_arguments_are_validated():
