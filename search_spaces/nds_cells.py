@@ -124,8 +124,11 @@ class CellSpace(SearchSpace):
         if not isinstance(arch, CellArch):
             raise InvalidArchitectureError(
                 f"an {self.name} architecture is a CellArch, got {type(arch).__name__}")
-        self._cells.to_str(arch.genotype)
-        return _checked(arch.genotype, arch.depth, arch.width, arch.aux, arch.drop_prob)
+        if not isinstance(arch.genotype, Genotype):
+            raise InvalidArchitectureError(
+                f"CellArch.genotype must be a Genotype, got {type(arch.genotype).__name__}")
+        genotype = self.rules.check(arch.genotype.normal, arch.genotype.reduce)
+        return _checked(genotype, arch.depth, arch.width, arch.aux, arch.drop_prob)
 
     def from_config(self, net: Mapping[str, Any]) -> CellArch:
         """The architecture of an NDS record's ``net`` dict."""
