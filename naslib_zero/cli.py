@@ -88,6 +88,18 @@ def run_spaces(args: argparse.Namespace) -> None:
               f"datasets {datasets}\tbenchmarks {benchmarks}")
 
 
+@command("estimators", "list the zero-cost proxies and the estimators that train")
+def run_estimators(args: argparse.Namespace) -> None:
+    from naslib_zero.estimators import get_estimator, list_estimators
+    from naslib_zero.proxies.registry import get_proxy, list_proxies
+
+    for name in list_proxies():
+        print(f"{name}\tzero-cost proxy\t{get_proxy(name).reference}")
+    for name in list_estimators():
+        estimator = get_estimator(name)
+        print(f"{name}\t{type(estimator).__name__}\t{estimator.description}")
+
+
 def setup_info(parser: argparse.ArgumentParser) -> None:
     add_space_argument(parser)
     parser.add_argument("--arch", required=True,
@@ -133,7 +145,9 @@ def run_info(args: argparse.Namespace) -> None:
 def setup_score(parser: argparse.ArgumentParser) -> None:
     add_space_argument(parser)
     parser.add_argument("--proxies", default="all",
-                        help="'all', or a comma list of names / wildcards (default: all)")
+                        help="'all' (every zero-cost proxy), or a comma list of proxy names / "
+                             "wildcards and estimator names (econas, oneshot, ...; see "
+                             "'naslib-zero estimators'; default: all)")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--sample", type=int, help="score N distinct random architectures")
     which.add_argument("--archs", help="file with one architecture string per line")
@@ -151,6 +165,9 @@ def setup_score(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", default=None,
                         help="split the batch comes from (default: train; imagenet: the shared "
                              "sample)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs of the estimators that train (econas, oneshot, "
+                             "...; default: each estimator's own)")
     parser.add_argument("--out", default="scores.csv", help="output CSV (default: scores.csv)")
     add_execution_arguments(parser, "score")
 
@@ -230,7 +247,8 @@ def run_score(args: argparse.Namespace) -> None:
         with executor_from_args(args) as executor:
             run = score_architectures(space, archs, args.proxies, batch, second_batch=second,
                                       seed=args.seed, settings=settings, cache=cache,
-                                      executor=executor, device=args.device)
+                                      executor=executor, device=args.device,
+                                      data_dir=args.data_dir, epochs=args.epochs)
     finally:
         cache.close()
     write_scores(args.out, [space.to_str(a) for a in archs], run.scores)
@@ -323,6 +341,13 @@ def setup_search(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--move", action="store_true", help="prune proposals with the proxy")
     parser.add_argument("--zero-shot", action="store_true",
                         help="the proxy is the objective: no ground truth is queried")
+    parser.add_argument("--oracle", default="table",
+                        help="what a query returns: 'table' (the benchmark) or a training "
+                             "estimator that trains the architecture: train, econas, ... "
+                             "(see 'naslib-zero estimators'; default: table)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs of --oracle train and of training estimators "
+                             "used as --proxy (default: the estimator's own)")
     parser.add_argument("--budget", type=int, default=300,
                         help="ground-truth queries (proxy evaluations with --zero-shot)")
     parser.add_argument("--seeds", type=int, default=10, help="number of seeds 0..N-1")

@@ -30,7 +30,7 @@ from naslib_zero.errors import InvalidArgumentError
 from naslib_zero.executors import Executor, SerialExecutor
 from naslib_zero.progress import progress
 from naslib_zero.proxies import compute
-from naslib_zero.proxies.registry import get_proxy, resolve
+from naslib_zero.proxies.registry import get_proxy
 from search_spaces.base import SYNTHETIC, Arch, DatasetSpec, SearchSpace, SpaceRef
 
 
@@ -240,14 +240,20 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
                         settings: BatchSettings | None = None,
                         cache: ScoreCache | None = None, show_progress: bool = True,
                         executor: Executor | None = None,
-                        device: str | torch.device | None = None) -> ScoreRun:
+                        device: str | torch.device | None = None,
+                        data_dir: str | Path | None = None,
+                        epochs: int | None = None) -> ScoreRun:
     """Score every architecture with every proxy (cached; repeated architectures scored once).
 
     ``executor`` decides where the models are scored (default: this process); results are
     written to ``cache`` here, one commit per architecture, as they arrive. ``device``: where
-    the proxies run (default CPU).
+    the proxies run (default CPU). Names of estimators that train (``econas``, ``oneshot``,
+    see :mod:`naslib_zero.estimators`) may stand among the proxies: they train on the batch's
+    dataset, read from ``data_dir``, for ``epochs`` when given.
     """
-    names = resolve(proxies)
+    from naslib_zero.estimators import split_names
+
+    names, estimator_names = split_names(proxies)
     dataset = batch_dataset(space, batch)
     target = resolve_device(device)
     settings = settings or BatchSettings(dataset=batch.dataset, batch_size=len(batch))
@@ -264,8 +270,8 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
             if missing:
                 tasks.append(ScoringTask(text, missing, seed))
     job = ScoringJob(space.ref or space, dataset, batch, second_batch, str(target))
-    results = (executor or SerialExecutor()).map(run_task, job, tasks)
-    if show_progress:
+    results = (executor or SerialExecutor()).map(run_task, job, tasks) if tasks else iter(())
+    if show_progress and tasks:
         results = progress(results, total=len(tasks), desc="scoring")
     for result in results:
         if cache:
@@ -273,4 +279,24 @@ def score_architectures(space: SearchSpace, archs: Sequence[Arch], proxies: str 
                       result.seconds)
         memo[result.arch].update(result.values)
     scores = {n: [memo[space.to_str(a)][n] for a in archs] for n in names}
-    return ScoreRun(list(archs), names, scores, len(tasks), time.perf_counter() - start)
+    computed = len(tasks)
+    if estimator_names:
+        estimated = _estimate(space, archs, estimator_names, batch.dataset, data_dir, seed,
+                              str(target), executor, cache, show_progress, epochs)
+        scores |= estimated.values
+        computed += estimated.computed
+    return ScoreRun(list(archs), names + estimator_names, scores, computed,
+                    time.perf_counter() - start)
+
+
+def _estimate(space: SearchSpace, archs: Sequence[Arch], names: list[str], dataset: str,
+              data_dir: str | Path | None, seed: int, device: str, executor: Executor | None,
+              cache: ScoreCache | None, show_progress: bool, epochs: int | None):
+    """The estimators' part of :func:`score_architectures`; supernet checkpoints live next
+    to the score cache."""
+    from naslib_zero.estimators import EstimatorRun, estimate_architectures, get_estimator
+
+    checkpoints = Path(f"{cache.path}.supernets") if cache else None
+    run = EstimatorRun(dataset, data_dir, seed, device, executor, checkpoints, show_progress)
+    return estimate_architectures(space, [space.to_str(a) for a in archs],
+                                  [get_estimator(n, epochs) for n in names], run, cache)

@@ -30,7 +30,7 @@ from strategies.experiment import (
     write_trajectories,
 )
 from strategies.loop import SearchResult
-from strategies.oracle import TableOracle
+from strategies.oracle import TableOracle, TrainingOracle
 from strategies.zero_cost import ProxyScorer, parse_proxy
 
 
@@ -48,7 +48,8 @@ def _scorer_factory(args: argparse.Namespace, space: SearchSpace, dataset: Datas
     batch, second = load_batches(BatchSettings(name, args.batch_size, split=args.split),
                                  args.data_dir, dataset)
     return lambda: ProxyScorer(space, args.proxy, batch, second_batch=second, cache=cache,
-                               executor=executor, device=args.device)
+                               executor=executor, device=args.device, data_dir=args.data_dir,
+                               epochs=args.epochs)
 
 
 def _table(args: argparse.Namespace, space: str, dataset: DatasetSpec) -> GroundTruth | None:
@@ -56,9 +57,19 @@ def _table(args: argparse.Namespace, space: str, dataset: DatasetSpec) -> Ground
         return load_ground_truth(space, dataset.name, args.metric, data_dir=args.data_dir,
                                  benchmark=args.benchmark)
     except DataNotFoundError:
-        if args.zero_shot:  # the search itself needs no ground truth
+        if args.zero_shot or trains(args):  # the search itself needs no ground truth
             return None
         raise
+
+
+def trains(args: argparse.Namespace) -> bool:
+    """Whether the oracle trains architectures (``--oracle train``) instead of a table."""
+    return args.oracle != "table"
+
+
+def needs_cache(args: argparse.Namespace) -> bool:
+    """Proxies computed now or trainings: both are stored in the score cache."""
+    return bool(args.proxy and not args.scores) or trains(args)
 
 
 def search_space_for(space: SearchSpace, table: GroundTruth | None, zero_shot: bool,
@@ -78,7 +89,7 @@ class SearchSetup:
     dataset: DatasetSpec
     table: GroundTruth | None
     config: SearchConfig
-    oracle: TableOracle | None
+    oracle: TableOracle | TrainingOracle | None
     make_scorer: Callable[[], ProxyScorer] | None
     cache: ScoreCache | None  # the proxies' score cache, when they are computed
 
@@ -88,10 +99,15 @@ def build_setup(args: argparse.Namespace, cache: ScoreCache | None,
     space = get_space(args.space)
     dataset = space.dataset(args.dataset)
     table = _table(args, space.name, dataset)
-    space = search_space_for(space, table, args.zero_shot)
+    space = search_space_for(space, table, args.zero_shot or trains(args))
     make_scorer = _scorer_factory(args, space, dataset, cache, executor)
     config = SearchConfig(args.strategy, args.budget, args.warmup, args.move, args.zero_shot)
-    oracle = TableOracle(space, table) if table is not None else None
+    oracle: TableOracle | TrainingOracle | None = None
+    if trains(args) and not args.zero_shot:
+        oracle = TrainingOracle(space, dataset.name, args.epochs, estimator=args.oracle,
+                                cache=cache, data_dir=args.data_dir, device=args.device)
+    elif table is not None:
+        oracle = TableOracle(space, table)
     return SearchSetup(space, dataset, table, config, oracle, make_scorer, cache)
 
 
@@ -103,8 +119,7 @@ def run_seed(args: argparse.Namespace, seed: int) -> tuple[SearchResult, list[tu
     the parent writes (workers only read the cache)."""
     signature = repr(sorted(vars(args).items()))
     if signature not in _WORKER_SETUPS:
-        computed = args.proxy and not args.scores
-        cache = PendingScoreCache(score_cache_path(args.cache)) if computed else None
+        cache = PendingScoreCache(score_cache_path(args.cache)) if needs_cache(args) else None
         _WORKER_SETUPS[signature] = build_setup(args, cache)
     setup = _WORKER_SETUPS[signature]
     start = len(_pending_rows(setup))
@@ -134,7 +149,7 @@ def run_all_seeds(args: argparse.Namespace, setup: SearchSetup, cache: ScoreCach
 
 
 def search(args: argparse.Namespace) -> None:
-    cache = ScoreCache(score_cache_path(args.cache)) if args.proxy and not args.scores else None
+    cache = ScoreCache(score_cache_path(args.cache)) if needs_cache(args) else None
     with executor_from_args(args) as executor:
         # several seeds: the seeds run in parallel; one seed: its proxy pools do
         pools = executor if args.seeds == 1 else None
@@ -156,10 +171,13 @@ def search(args: argparse.Namespace) -> None:
                     "architectures_searched": space.size()}
     if args.zero_shot:
         summary |= _zero_shot_report(space, results, table)
+        ylabel = f"best {args.proxy} score so far"
+    elif trains(args):
+        summary |= summarize(results) | _training_report(space, results, table, setup.oracle)
+        ylabel = f"best validation accuracy so far, {args.oracle} oracle (%)"
     else:
         summary |= summarize(results, top_threshold=top_threshold(table))
-    ylabel = f"best {args.proxy} score so far" if args.zero_shot else \
-        f"best {dataset.name} {table.metric} so far ({table.unit})"
+        ylabel = f"best {dataset.name} {table.metric} so far ({table.unit})"
     plot_best_vs_queries({config.label: best_curves(results)}, out / "best_vs_queries.png",
                          ylabel)
     if args.strategy == "nsga2":
@@ -193,6 +211,34 @@ def _zero_shot_report(space, results, table: GroundTruth | None) -> dict[str, ob
         summary["accuracy_of_best_by_proxy_median"] = float(np.median(known)) if known else None
         summary["best_by_proxy_in_table"] = len(known)
         summary["space_best_accuracy"] = float(np.max(table.sign * table.values)) * table.sign
+    return summary
+
+
+def _training_report(space, results, table: GroundTruth | None,
+                     oracle: TrainingOracle) -> dict[str, object]:
+    """The training oracle's recipe and cost, and each seed's best trained architecture with
+    its benchmark value where the table holds it."""
+    report = []
+    for r in results:
+        best = max(r.queries, key=lambda q: q.value)
+        row = {"seed": r.seed, "arch": best.arch, "val_accuracy": best.value}
+        if table is not None:
+            key = space.key(space.from_str(best.arch))
+            row[f"benchmark_{table.metric}"] = table.lookup(key) if key in table else None
+        report.append(row)
+    recipe = oracle.estimator.recipe
+    summary: dict[str, object] = {
+        "oracle": oracle.estimator.name, "recipe": vars(recipe) | {"key": recipe.key()},
+        "best_trained": report,
+        "search_seconds_total": sum(r.queries[-1].seconds for r in results)}
+    if oracle.trained or oracle.reused:  # counted here when the seeds ran in this process
+        summary |= {"trained": oracle.trained, "reused_from_cache": oracle.reused,
+                    "training_seconds": oracle.seconds}
+    if table is not None:
+        known = [row[f"benchmark_{table.metric}"] for row in report]
+        known = [k for k in known if k is not None]
+        summary[f"benchmark_{table.metric}_of_best_median"] = \
+            float(np.median(known)) if known else None
     return summary
 
 

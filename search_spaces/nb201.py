@@ -43,7 +43,7 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import CorruptDataError, InvalidArchitectureError
+from naslib_zero.errors import CorruptDataError, InvalidArchitectureError, InvalidArgumentError
 from naslib_zero.tables import Source, TableInfo, load_csv_table, register_benchmark
 from search_spaces.base import DatasetSpec, SearchSpace, check_index, register_space
 
@@ -164,6 +164,14 @@ class NB201Space(SearchSpace):
     name = "nb201"
     datasets = DATASETS
 
+    def __init__(self, C: int = 16, N: int = 5) -> None:  # noqa: N803
+        """``C`` and ``N``: the network's first-stage channels and cells per stage (the
+        benchmark's 16 and 5 by default; smaller for reduced training, e.g. ``C=4``)."""
+        for name, value in (("C", C), ("N", N)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidArgumentError(f"nb201: {name} must be a positive int, got {value!r}")
+        self.C, self.N = C, N
+
     def from_str(self, s: str) -> Arch:
         if not isinstance(s, str):
             raise InvalidArchitectureError(
@@ -281,10 +289,10 @@ class NB201Space(SearchSpace):
         return graph
 
     def make_model(self, arch: Arch, dataset: DatasetSpec) -> nn.Module:
-        """The NB201 ``TinyNetwork`` (C=16, N=5) for ``arch``; forward returns logits."""
+        """The NB201 ``TinyNetwork`` (the space's C and N) for ``arch``; returns logits."""
         from search_spaces.nb201_model import NB201Network
 
-        return NB201Network(_check(arch), dataset.num_classes)
+        return NB201Network(_check(arch), dataset.num_classes, self.C, self.N)
 
     def size(self) -> int:
         return SIZE

@@ -101,12 +101,15 @@ class MacroSkeleton(nn.Module):
 
 
 class NB201Network(MacroSkeleton):
-    """The NB201 ``TinyNetwork`` for one cell; input (B, 3, H, W) with H, W multiples of 4."""
+    """The NB201 ``TinyNetwork`` for one cell; input (B, 3, H, W) with H, W multiples of 4.
+    ``C`` (first stage's channels) and ``N`` (cells per stage) default to the benchmark's."""
 
-    def __init__(self, arch: tuple[int, ...], num_classes: int = 10) -> None:
+    def __init__(self, arch: tuple[int, ...], num_classes: int = 10, C: int = C,  # noqa: N803
+                 N: int = N) -> None:  # noqa: N803
         super().__init__()
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+        for name, value in (("num_classes", num_classes), ("C", C), ("N", N)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.stem = nn.Sequential(nn.Conv2d(3, C, 3, padding=1, bias=False), nn.BatchNorm2d(C))
         cells: list[nn.Module] = []
         for stage, channels in enumerate((C, 2 * C, 4 * C)):

@@ -15,9 +15,9 @@ import numpy as np
 from naslib_zero.data import Batch
 from naslib_zero.ensembles import DEFAULT_VOTE, rank_average, vote
 from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
+from naslib_zero.estimators import split_names
 from naslib_zero.evaluation import read_scores
 from naslib_zero.executors import Executor
-from naslib_zero.proxies.registry import resolve
 from naslib_zero.scoring import ScoreCache, score_architectures
 from search_spaces.base import Arch, SearchSpace
 
@@ -27,11 +27,17 @@ def parse_proxy(spec: str) -> tuple[str, list[str]]:
     ``"vote:a,b,c"`` / ``"rank:a,b"`` -> an ensemble of the named proxies."""
     kind, _, names = spec.partition(":")
     if kind in ("vote", "rank"):
-        chosen = resolve(names) if names else list(DEFAULT_VOTE)
+        chosen = _names(names) if names else list(DEFAULT_VOTE)
         if kind == "vote" and len(chosen) % 2 == 0:
             raise InvalidArgumentError(f"a vote needs an odd number of proxies, got {chosen}")
         return kind, chosen
-    return "single", resolve(spec)[:1] if spec else []
+    return "single", _names(spec)[:1] if spec else []
+
+
+def _names(spec: str) -> list[str]:
+    """Proxy and estimator names of a comma list (estimators such as ``econas`` train)."""
+    proxies, estimators = split_names(spec)
+    return proxies + estimators
 
 
 class ProxyScorer:
@@ -44,9 +50,11 @@ class ProxyScorer:
     def __init__(self, space: SearchSpace, proxy: str, batch: Batch | None = None, *,
                  second_batch: Batch | None = None, seed: int = 0,
                  cache: ScoreCache | None = None, table: str | Path | None = None,
-                 executor: Executor | None = None, device: str | None = None) -> None:
+                 executor: Executor | None = None, device: str | None = None,
+                 data_dir: str | Path | None = None, epochs: int | None = None) -> None:
         self.space, self.seed, self.cache = space, seed, cache
         self.executor, self.device = executor, device
+        self.data_dir, self.epochs = data_dir, epochs  # for estimators that train
         self.batch, self.second_batch = batch, second_batch
         self.kind, self.names = parse_proxy(proxy)
         if not self.names:
@@ -83,7 +91,8 @@ class ProxyScorer:
             run = score_architectures(self.space, todo, self.names, self.batch,
                                       second_batch=self.second_batch, seed=self.seed,
                                       cache=self.cache, show_progress=len(todo) > 50,
-                                      executor=self.executor, device=self.device)
+                                      executor=self.executor, device=self.device,
+                                      data_dir=self.data_dir, epochs=self.epochs)
             for i, arch in enumerate(todo):
                 key = self.space.to_str(arch)
                 self._memo[key] = {n: run.scores[n][i] for n in self.names}
