@@ -89,10 +89,11 @@ class Estimator(ABC):
 
 
 def model_space(space: SearchSpace, options: dict) -> SearchSpace:
-    """``space`` (its registered form) with network ``options`` added, e.g. ``C=4``."""
-    if not options:
-        return space
+    """``space`` as registered (a restricted space: its base) with network ``options``
+    added, e.g. ``C=4``."""
     ref = space.ref
+    if not options:
+        return ref.resolve() if ref else space
     if ref is None:
         raise InvalidArgumentError(f"{space.name} was not built by get_space, so its network "
                                    f"cannot be rebuilt with {options}")
@@ -182,7 +183,8 @@ class TrainingEstimator(Estimator):
 class OneShotEstimator(Estimator):
     """One-shot accuracy (or negated loss) of each architecture's path in a supernet trained
     by ``recipe`` with ``sampling`` ("uniform" or "deiso"); the mean over the last
-    ``ensemble`` epoch checkpoints; ``val_batches`` validation batches (None: all)."""
+    ``ensemble`` epoch checkpoints (all of them if there are fewer); ``val_batches``
+    validation batches (None: all)."""
 
     name: str
     recipe: Recipe
@@ -203,10 +205,11 @@ class OneShotEstimator(Estimator):
     def with_epochs(self, epochs: int) -> OneShotEstimator:
         return replace(self, recipe=replace(self.recipe, epochs=epochs))
 
-    def supernet_key(self, data: TrainingData, seed: int) -> str:
+    def supernet_key(self, network: SearchSpace, data: TrainingData, seed: int) -> str:
         """Names the checkpoint folder: everything that changes the supernet's training."""
         payload = {"recipe": asdict(self.recipe), "sampling": self.sampling,
-                   "bn_affine": self.bn_affine, "data": data.fingerprint, "seed": seed}
+                   "bn_affine": self.bn_affine, "data": data.fingerprint, "seed": seed,
+                   "network": network.ref.label if network.ref else network.name}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def estimate(self, space: SearchSpace, archs: Sequence[str], run: EstimatorRun,
@@ -216,12 +219,13 @@ class OneShotEstimator(Estimator):
         if space.name != "nb201":
             raise InvalidArgumentError(f"the one-shot supernet covers nb201 only, not "
                                        f"{space.name}")
-        options = dict(self.recipe.space_options)
+        network = model_space(space, dict(self.recipe.space_options))  # the space's C and N
         folder = (run.checkpoints or cache_dir(run.data_dir) / "supernets") / \
-            f"{self.name}-{self.supernet_key(data, run.seed)}"
+            f"supernet-{self.supernet_key(network, data, run.seed)}"  # shared by variants
 
         def build() -> oneshot.NB201Supernet:
-            return oneshot.NB201Supernet(data.num_classes, bn_affine=self.bn_affine, **options)
+            return oneshot.NB201Supernet(data.num_classes, network.C, network.N,
+                                         bn_affine=self.bn_affine)
 
         sampler = oneshot.ArchSampler(space, self.sampling, run.seed)
         checkpoints = oneshot.train_supernet(build(), data, self.recipe, sampler, folder,
@@ -229,7 +233,8 @@ class OneShotEstimator(Estimator):
                                              show_progress=run.show_progress)
         parsed = [space.from_str(a) for a in archs]
         start = time.perf_counter()
-        values = oneshot.temporal_ensemble(checkpoints, self.ensemble, build, parsed, data,
+        k = min(self.ensemble, len(checkpoints))  # a run shorter than the ensemble: all
+        values = oneshot.temporal_ensemble(checkpoints, k, build, parsed, data,
                                            self.recipe, val_batches=self.val_batches,
                                            metric=self.metric, device=run.device)
         seconds = (time.perf_counter() - start) / max(1, len(archs))

@@ -171,3 +171,22 @@ def test_search_with_the_training_oracle_resumes_from_the_cache(data_dir, tmp_pa
     second = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert (second["trained"], second["reused_from_cache"]) == (0, 3)
     assert second["best_trained"] == first["best_trained"]
+
+
+def test_oneshot_variants_share_one_supernet_and_resume_from_it(data_dir, tmp_path):
+    space = get_space(TINY)
+    archs = [space.to_str(space.from_index(i)) for i in (6111, 100, 2000)]
+    folder = tmp_path / "supernets"
+    run = EstimatorRun("cifar10", data_dir, checkpoints=folder, show_progress=False)
+    plain, ensemble = get_estimator("oneshot", epochs=2), get_estimator("oneshot_ensemble",
+                                                                         epochs=2)
+    first = estimate_architectures(space, archs, [plain, ensemble], run)
+    (trained,) = folder.iterdir()  # one supernet for both: same sampling, BN and recipe
+    checkpoints = sorted(trained.iterdir())
+    assert [p.name for p in checkpoints] == ["epoch_0001.pt", "epoch_0002.pt"]
+    stamps = [p.stat().st_mtime_ns for p in checkpoints]
+    again = estimate_architectures(space, archs, [plain], run)
+    assert again.values["oneshot"] == first.values["oneshot"]
+    assert [p.stat().st_mtime_ns for p in checkpoints] == stamps  # loaded, not retrained
+    assert all(0 <= v <= 100 for v in first.values["oneshot_ensemble"])
+    assert first.values["oneshot_ensemble"] != first.values["oneshot"]  # mean of epochs 1-2
