@@ -14,6 +14,13 @@ same model.
     python benchmarks/space_proxy_quality.py --space darts:preset=swap --batch-size 16
     python benchmarks/space_proxy_quality.py --space nb301:preset=naslib --batch-size 16
     python benchmarks/space_proxy_quality.py --space nds_resnext-a --batch-size 16
+    python benchmarks/space_proxy_quality.py --space nb201 --sample 200 \\
+        --proxies all,econas --epochs 2
+
+Names of estimators that train (``econas``, ``reduced_channels``, ``oneshot``, ...) may stand
+in ``--proxies`` beside the proxies; ``--epochs`` sets their training epochs. The cost printed
+per name is the mean of the seconds the cache recorded with each value (for the proxies: the
+whole suite's per architecture).
 
 Scores go through the SQLite cache (``--cache``): a rerun or an interrupted run computes only
 what is missing, and two runs over overlapping architectures share their scores.
@@ -30,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from naslib_zero.estimators import get_estimator, is_estimator
 from naslib_zero.evaluation import evaluate_scores, write_scores
 from naslib_zero.executors import add_executor_arguments, executor_from_args
 from naslib_zero.scoring import (
@@ -38,8 +46,10 @@ from naslib_zero.scoring import (
     build_model,
     load_batches,
     score_architectures,
+    settings_key,
 )
 from naslib_zero.tables import load_ground_truth
+from naslib_zero.training import load_training_data
 from search_spaces import get_space
 
 # Published Spearman rho per (space, dataset): NB101 from the zero-cost proxies paper
@@ -75,6 +85,25 @@ def forward_backward_seconds(space, archs, batch, repeats: int = 5) -> float:
     return float(np.mean(times))
 
 
+def recorded_seconds(cache: ScoreCache, space, archs, names, settings, batch,
+                     args) -> dict[str, float]:
+    """Mean seconds per architecture the cache recorded for each name (proxies: the suite)."""
+    owner = space.ref.label if space.ref else space.name
+    texts = [space.to_str(a) for a in archs]
+    costs = {}
+    for name in names:
+        if is_estimator(name):
+            data = load_training_data(batch.dataset, args.data_dir)
+            skey, batch_key = get_estimator(name, args.epochs).settings_key(), data.fingerprint
+        else:
+            skey, batch_key = settings_key(settings, name), batch.hash
+        found = [cache.seconds((owner, t, batch_key, args.seed), name, skey) for t in texts]
+        found = [f for f in found if f is not None]
+        if found:
+            costs[name] = float(np.mean(found))
+    return costs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--space", default="nb101",
@@ -88,6 +117,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--proxies", default="all")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs of the estimators in --proxies")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cache", default="runs/quality.sqlite")
     parser.add_argument("--out", default="runs")
@@ -107,7 +138,9 @@ def main() -> None:
     with executor_from_args(args) as executor:
         run = score_architectures(space, archs, args.proxies, batch, second_batch=second,
                                   seed=args.seed, settings=settings, cache=cache,
-                                  executor=executor)
+                                  executor=executor, data_dir=args.data_dir,
+                                  epochs=args.epochs)
+    costs = recorded_seconds(cache, space, archs, run.proxies, settings, batch, args)
     cache.close()
     truth = table.sign * table.values[rows]
     label = re.sub(r"[^A-Za-z0-9_-]+", "-", space.ref.label if space.ref else space.name)
@@ -122,12 +155,15 @@ def main() -> None:
     print(f"{space.name}, {len(rows)} architectures of the {table.name} table, batch of "
           f"{args.batch_size} ({spec.name} {args.split}, first images); ground truth: "
           f"{table.description}")
-    print("| proxy | Spearman | Kendall | P@top-5% | P@top-10% | -inf | published Spearman |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| proxy | Spearman | Kendall | Pearson | P@top-5% | P@top-10% | P@bottom-5% | "
+          "BR@1% | WR@1% | -inf | s/arch | published Spearman |")
+    print("| --- " * 12 + "|")
     for proxy, row in report.items():
-        ref = published.get(proxy)
+        ref, cost = published.get(proxy), costs.get(proxy)
         print(f"| {proxy} | {row['spearman']:.3f} | {row['kendall']:.3f} | "
-              f"{row['p@top5%']:.3f} | {row['p@top10%']:.3f} | {int(row['n_worst'])} | "
+              f"{row['pearson']:.3f} | {row['p@top5%']:.3f} | {row['p@top10%']:.3f} | "
+              f"{row['p@bottom5%']:.3f} | {row['br@1%']:.3f} | {row['wr@1%']:.3f} | "
+              f"{int(row['n_worst'])} | {'' if cost is None else f'{cost:.2f}'} | "
               f"{'' if ref is None else f'{ref:.2f}'} |")
     if run.computed:
         floor = forward_backward_seconds(space, archs, batch)

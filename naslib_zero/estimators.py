@@ -335,9 +335,9 @@ register_estimator(TrainingEstimator(
     "the space's own network trained for E epochs (default 2) by NAS-Bench-201's recipe; the "
     "training oracle's default", NB201_REFERENCE))
 register_estimator(TrainingEstimator(
-    "econas", Recipe(epochs=4, resolution=16, space_options=(("C", 4),)),
+    "econas", Recipe(epochs=2, resolution=16, space_options=(("C", 4),)),
     "EcoNAS-style reduced training: channels / 4 (C=4), resolution / 2 (16 px), all images, "
-    "4 epochs", ECONAS_REFERENCE))
+    "2 epochs", ECONAS_REFERENCE))
 register_estimator(TrainingEstimator(
     "reduced_channels", Recipe(epochs=2, space_options=(("C", 4),)),
     "channels / 4 (C=4), 2 epochs", ECONAS_REFERENCE))

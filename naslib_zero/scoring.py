@@ -129,6 +129,15 @@ class ScoreCache:
                 [(space, arch, p, settings[p], batch, seed, v, seconds)
                  for p, v in values.items()])
 
+    def seconds(self, key: tuple, name: str, settings: str) -> float | None:
+        """The compute seconds recorded with one proxy's or estimator's value (a proxy's are
+        those of all proxies computed with it), or None if the cache lacks it."""
+        space, arch, batch, seed = key
+        row = self.db.execute(
+            "SELECT seconds FROM scores WHERE space=? AND arch=? AND proxy=? AND settings=? "
+            "AND batch=? AND seed=?", (space, arch, name, settings, batch, seed)).fetchone()
+        return row[0] if row else None
+
     def put_rows(self, rows: Sequence[tuple]) -> None:
         """Write rows a :class:`PendingScoreCache` collected in a worker."""
         for key, settings, values, seconds in rows:
