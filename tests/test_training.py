@@ -190,3 +190,16 @@ def test_oneshot_variants_share_one_supernet_and_resume_from_it(data_dir, tmp_pa
     assert [p.stat().st_mtime_ns for p in checkpoints] == stamps  # loaded, not retrained
     assert all(0 <= v <= 100 for v in first.values["oneshot_ensemble"])
     assert first.values["oneshot_ensemble"] != first.values["oneshot"]  # mean of epochs 1-2
+
+
+def test_a_training_estimator_warm_starts_and_prunes_a_search(data_dir, tmp_path):
+    args = ["--data-dir", str(data_dir), "-q", "search", "--space", TINY, "--strategy", "re",
+            "--proxy", "reduced_samples", "--epochs", "1", "--warmup", "4", "--move",
+            "--budget", "3", "--seeds", "1", "--cache", str(tmp_path / "c.sqlite"),
+            "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["proxy"] == "reduced_samples" and summary["proxy_evals_median"] >= 4
+    cache = ScoreCache(tmp_path / "c.sqlite")
+    trained = cache.db.execute("SELECT COUNT(*) FROM scores WHERE proxy='reduced_samples'")
+    assert trained.fetchone()[0] >= 4  # the warm-up pool was trained and cached
