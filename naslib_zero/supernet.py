@@ -39,7 +39,7 @@ import torch.nn.functional as F
 
 from naslib_zero.errors import CorruptDataError, InvalidArgumentError
 from naslib_zero.progress import progress
-from naslib_zero.training import Recipe, TrainingData, prepare, training_subset
+from naslib_zero.training import Recipe, TrainingData, prepare, sgd, train_epoch, training_subset
 from search_spaces.base import SearchSpace
 from search_spaces.nb201 import EDGES, OPS, Arch, NB201Space
 from search_spaces.nb201_model import ReLUConvBN, ResNetBasicblock
@@ -251,11 +251,8 @@ def train_supernet(supernet: NB201Supernet, data: TrainingData, recipe: Recipe,
     directory.mkdir(parents=True, exist_ok=True)
     settings = _run_settings(supernet, data, recipe, sampler, seed)
     supernet.to(device)
-    optimizer = torch.optim.SGD(supernet.parameters(), lr=recipe.lr, momentum=recipe.momentum,
-                                nesterov=recipe.nesterov, weight_decay=recipe.weight_decay)
     n = training_subset(data, recipe)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=recipe.epochs * math.ceil(n / recipe.batch_size))
+    optimizer, schedule = sgd(supernet.parameters(), recipe, n)
     generator = torch.Generator().manual_seed(seed)
     start, losses = 0, []
     existing = list_checkpoints(directory)
@@ -270,34 +267,17 @@ def train_supernet(supernet: NB201Supernet, data: TrainingData, recipe: Recipe,
         start, losses = state["epoch"], list(state["losses"])
     epochs = range(start + 1, recipe.epochs + 1)
     for epoch in progress(epochs, desc="supernet training") if show_progress else epochs:
-        losses.append(_train_epoch(supernet, data, recipe, sampler, optimizer, schedule,
-                                   generator, n, device))
+        losses.append(train_epoch(lambda x: supernet(x, sampler.sample()), supernet, data,
+                                  recipe, optimizer, schedule, generator, n, device))
+        if math.isinf(losses[-1]):
+            raise InvalidArgumentError(f"supernet training diverged in epoch {epoch} (the loss "
+                                       f"became NaN or infinite); try a lower learning rate "
+                                       f"than {recipe.lr}")
         _write_atomic({"epoch": epoch, "settings": settings, "model": supernet.state_dict(),
                        "optimizer": optimizer.state_dict(), "scheduler": schedule.state_dict(),
                        "sampler": sampler.state(), "generator": generator.get_state(),
                        "losses": losses}, _checkpoint_path(directory, epoch))
     return list_checkpoints(directory)
-
-
-def _train_epoch(supernet: NB201Supernet, data: TrainingData, recipe: Recipe,
-                 sampler: ArchSampler, optimizer: torch.optim.Optimizer,
-                 schedule: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator,
-                 n: int, device: torch.device | str) -> float:
-    """One epoch of single-path training; returns the mean training loss."""
-    supernet.train()
-    total = 0.0
-    for batch in torch.randperm(n, generator=generator).split(recipe.batch_size):
-        x = prepare(data.train_images[batch], data, recipe, generator).to(device)
-        y = data.train_labels[batch].to(device)
-        loss = F.cross_entropy(supernet(x, sampler.sample()), y)
-        optimizer.zero_grad(set_to_none=True)  # off-path weights get no gradient: SGD skips
-        loss.backward()
-        if recipe.grad_clip is not None:
-            nn.utils.clip_grad_norm_(supernet.parameters(), recipe.grad_clip)
-        optimizer.step()
-        schedule.step()
-        total += loss.item() * len(batch)
-    return total / n
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -166,6 +167,41 @@ def training_subset(data: TrainingData, recipe: Recipe) -> int:
     return max(1, math.ceil(recipe.sample_ratio * len(data.train_labels)))
 
 
+def sgd(parameters, recipe: Recipe, n: int) -> tuple[torch.optim.Optimizer,
+                                                     torch.optim.lr_scheduler.LRScheduler]:
+    """The recipe's SGD and its per-step cosine schedule over all epochs of ``n`` images."""
+    optimizer = torch.optim.SGD(parameters, lr=recipe.lr, momentum=recipe.momentum,
+                                nesterov=recipe.nesterov, weight_decay=recipe.weight_decay)
+    steps = recipe.epochs * math.ceil(n / recipe.batch_size)
+    return optimizer, torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+
+
+def train_epoch(forward: Callable[[torch.Tensor], torch.Tensor], model: nn.Module,
+                data: TrainingData, recipe: Recipe, optimizer: torch.optim.Optimizer,
+                schedule: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator,
+                n: int, device: torch.device | str) -> float:
+    """One epoch over the first ``n`` training images in ``generator``'s order; ``forward``
+    maps inputs to logits (a supernet: one sampled path per minibatch). Gradients are set to
+    None before each step, so parameters ``forward`` did not use are left untouched (SGD,
+    momentum and weight decay skip them). Returns the mean loss, or inf when the loss becomes
+    NaN or infinite (the epoch stops there)."""
+    model.train()
+    total = 0.0
+    for batch in torch.randperm(n, generator=generator).split(recipe.batch_size):
+        x = prepare(data.train_images[batch], data, recipe, generator).to(device)
+        loss = F.cross_entropy(forward(x), data.train_labels[batch].to(device))
+        if not torch.isfinite(loss):
+            return math.inf
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if recipe.grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
+        optimizer.step()
+        schedule.step()
+        total += loss.item() * len(batch)
+    return total / n
+
+
 def train_model(model: nn.Module, data: TrainingData, recipe: Recipe, *, seed: int = 0,
                 device: torch.device | str = "cpu", show_progress: bool = False) -> TrainResult:
     """Train ``model`` in place by ``recipe`` (data order and augmentation from ``seed``) and
@@ -173,33 +209,17 @@ def train_model(model: nn.Module, data: TrainingData, recipe: Recipe, *, seed: i
     the result then reports accuracy 0 and an infinite loss (a diverged network)."""
     start = time.perf_counter()
     model.to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
-                                nesterov=recipe.nesterov, weight_decay=recipe.weight_decay)
     n = training_subset(data, recipe)
-    steps_per_epoch = math.ceil(n / recipe.batch_size)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=recipe.epochs * steps_per_epoch)
+    optimizer, schedule = sgd(model.parameters(), recipe, n)
     generator = torch.Generator().manual_seed(seed)
     losses: list[float] = []
     epochs = range(recipe.epochs)
     for _ in progress(epochs, desc="training") if show_progress else epochs:
-        model.train()
-        total = 0.0
-        for batch in torch.randperm(n, generator=generator).split(recipe.batch_size):
-            x = prepare(data.train_images[batch], data, recipe, generator).to(device)
-            y = data.train_labels[batch].to(device)
-            loss = F.cross_entropy(model(x), y)
-            if not torch.isfinite(loss):
-                return TrainResult(0.0, math.inf, (*losses, math.inf),
-                                   time.perf_counter() - start, len(losses) * n)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if recipe.grad_clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
-            optimizer.step()
-            schedule.step()
-            total += loss.item() * len(batch)
-        losses.append(total / n)
+        losses.append(train_epoch(model, model, data, recipe, optimizer, schedule, generator,
+                                  n, device))
+        if math.isinf(losses[-1]):
+            return TrainResult(0.0, math.inf, tuple(losses), time.perf_counter() - start,
+                               len(losses) * n)
     accuracy, val_loss = evaluate_model(model, data, recipe, device)
     return TrainResult(accuracy, val_loss, tuple(losses), time.perf_counter() - start,
                        recipe.epochs * n)
