@@ -265,6 +265,11 @@ def is_estimator(name: str) -> bool:
     return name in _ESTIMATORS
 
 
+def training_estimators() -> list[str]:
+    """The estimators that train architectures one by one (a training oracle's choices)."""
+    return [n for n in list_estimators() if isinstance(_ESTIMATORS[n], TrainingEstimator)]
+
+
 def get_estimator(name: str, epochs: int | None = None) -> Estimator:
     """The registered estimator ``name``, trained for ``epochs`` when given."""
     if name not in _ESTIMATORS:

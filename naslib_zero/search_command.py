@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from naslib_zero.errors import DataNotFoundError, InvalidArgumentError
+from naslib_zero.errors import DataNotFoundError, InvalidArgumentError, UnknownNameError
+from naslib_zero.estimators import is_estimator, training_estimators
 from naslib_zero.executors import Executor, executor_from_args
 from naslib_zero.paths import score_cache_path
 from naslib_zero.progress import progress
@@ -64,6 +65,9 @@ def _table(args: argparse.Namespace, space: str, dataset: DatasetSpec) -> Ground
 
 def trains(args: argparse.Namespace) -> bool:
     """Whether the oracle trains architectures (``--oracle train``) instead of a table."""
+    if args.oracle != "table" and not is_estimator(args.oracle):
+        raise UnknownNameError(f"unknown --oracle {args.oracle!r}; use table or a training "
+                               f"estimator: {', '.join(training_estimators())}")
     return args.oracle != "table"
 
 

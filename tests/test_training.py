@@ -122,9 +122,12 @@ def test_training_oracle_caches_and_reuses_results(data_dir, tmp_path):
     assert longer.trained == 1  # another recipe is another cache entry
 
 
-def test_training_oracle_rejects_what_does_not_train_one_by_one(data_dir):
+def test_training_oracle_rejects_what_does_not_train_one_by_one(data_dir, capsys):
     with pytest.raises(InvalidArgumentError, match="training oracle"):
         TrainingOracle(get_space(TINY), estimator="oneshot", data_dir=data_dir)
+    assert main(["search", "--space", TINY, "--oracle", "nope", "--budget", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown --oracle 'nope'" in err and "econas" in err and "oneshot" not in err
 
 
 def test_trainings_on_workers_equal_serial_ones(data_dir):
