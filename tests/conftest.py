@@ -35,3 +35,15 @@ def data_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture
+def one_thread():
+    """Torch on one thread for the test (results compared bit for bit with a one-thread
+    worker or subprocess: another thread count reorders float reductions)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -223,7 +223,7 @@ def test_unknown_sampling_mode() -> None:
 
 # --------------------------------------------------------------------------- checkpointing
 
-def test_killed_training_resumes_bit_identical(tmp_path: Path) -> None:
+def test_killed_training_resumes_bit_identical(tmp_path: Path, one_thread: None) -> None:
     epochs, killed = 40, tmp_path / "killed"
     code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
             f"import test_supernet as t; t.run_training({str(killed)!r}, {epochs})")

@@ -130,7 +130,7 @@ def test_training_oracle_rejects_what_does_not_train_one_by_one(data_dir, capsys
     assert "unknown --oracle 'nope'" in err and "econas" in err and "oneshot" not in err
 
 
-def test_trainings_on_workers_equal_serial_ones(data_dir):
+def test_trainings_on_workers_equal_serial_ones(data_dir, one_thread):
     space = get_space(TINY)
     archs = [space.to_str(space.from_index(i)) for i in (6111, 100, 2000)]
     estimator = get_estimator("reduced_samples", epochs=1)
