@@ -191,7 +191,7 @@ def _checkpoint_path(directory: Path, epoch: int) -> Path:
 
 
 def list_checkpoints(directory: str | Path) -> list[Path]:
-    """The ``epoch_0001.pt``, ``epoch_0002.pt``, ... checkpoints in ``directory``, in epoch order."""
+    """The epoch checkpoints (``epoch_0001.pt``, ...) in ``directory``, in epoch order."""
     return sorted(Path(directory).glob("epoch_[0-9][0-9][0-9][0-9].pt"))
 
 
@@ -244,9 +244,9 @@ def train_supernet(supernet: NB201Supernet, data: TrainingData, recipe: Recipe,
                    ) -> list[Path]:
     """Single-path training of ``supernet`` in place: one cell from ``sampler`` per minibatch,
     SGD by ``recipe`` on a per-step cosine schedule over all epochs, data order and
-    augmentation from ``seed``. Saves ``checkpoint_dir/epoch_0001.pt`` (and so on) after every epoch and
-    resumes from the latest one found there (InvalidArgumentError if written with other
-    settings). Returns the checkpoint paths in epoch order."""
+    augmentation from ``seed``. Saves ``checkpoint_dir/epoch_0001.pt`` (and so on) after
+    every epoch and resumes from the latest one found there (InvalidArgumentError if written
+    with other settings). Returns the checkpoint paths in epoch order."""
     directory = Path(checkpoint_dir)
     directory.mkdir(parents=True, exist_ok=True)
     settings = _run_settings(supernet, data, recipe, sampler, seed)
