@@ -153,6 +153,10 @@ def setup_score(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--archs", help="file with one architecture string per line")
     which.add_argument("--all", action="store_true",
                        help="every architecture of a finite space, in its official order")
+    parser.add_argument("--shard", type=parse_shard, default=None, metavar="K/N",
+                        help="with --all: only the K-th of N equal consecutive blocks (K from "
+                             "0), e.g. one array job or one session each; the N output CSVs "
+                             "in order are the whole run's")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the sample and of the weight initialisation (default: 0)")
     parser.add_argument("--dataset", default=None,
@@ -212,17 +216,34 @@ def sample_archs(space, n: int, seed: int) -> list:
     return list(seen.values())
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` -> (K, N) with 0 <= K < N."""
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 0 <= K < N, got {text!r}")
+    return int(index), int(count)
+
+
 def chosen_archs(space, args: argparse.Namespace) -> list:
-    """The architectures ``--sample``, ``--archs`` or ``--all`` selects."""
+    """The architectures ``--sample``, ``--archs`` or ``--all`` (optionally one ``--shard``
+    of it: positions ``K * size // N`` up to ``(K + 1) * size // N``) selects."""
+    from itertools import islice
+
     from naslib_zero.errors import InvalidArgumentError
 
+    shard = getattr(args, "shard", None)
+    if shard and not args.all:
+        raise InvalidArgumentError("--shard splits --all; it does not apply to --sample or "
+                                   "--archs")
     if args.sample:
         return sample_archs(space, args.sample, args.seed)
     if args.archs:
         return read_arch_file(space, args.archs)
-    if space.size() is None:
+    size = space.size()
+    if size is None:
         raise InvalidArgumentError(f"--all needs a finite space; {space.name} is not")
-    return list(space.enumerate())
+    index, count = shard or (0, 1)
+    return list(islice(space.enumerate(), index * size // count, (index + 1) * size // count))
 
 
 @command("score", "score architectures with zero-cost proxies", setup_score)
@@ -255,7 +276,9 @@ def run_score(args: argparse.Namespace) -> None:
     worst = {n: sum(1 for v in vals if math.isinf(v)) for n, vals in run.scores.items()}
     meta = {"space": args.space, "settings": vars(settings) | {"seed": args.seed},
             "batch_hash": batch.hash, "architectures": len(archs),
+            "shard": "/".join(map(str, args.shard)) if args.shard else None,
             "scored_now": run.computed, "seconds": round(run.seconds, 3),
+            "peak_memory_mb": peak_memory_mb(),
             "unscorable (reported as worst, -inf)": worst}
     Path(f"{args.out}.json").write_text(json.dumps(meta, indent=2))
     print(f"wrote {args.out} ({len(archs)} architectures, {len(run.proxies)} proxies; "
@@ -263,6 +286,19 @@ def run_score(args: argparse.Namespace) -> None:
     flagged = {n: c for n, c in worst.items() if c}
     if flagged:
         print(f"unscorable networks (reported as -inf): {flagged}")
+
+
+def peak_memory_mb() -> dict[str, float | None]:
+    """Peak resident memory of this process and of the largest finished worker process
+    (None where the platform does not report it)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return {"this_process": None, "largest_worker": None}
+    unit = 1 / 1024 if sys.platform != "darwin" else 1 / 2**20  # KiB on Linux, bytes on macOS
+    return {"this_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit, 1),
+            "largest_worker":
+                round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * unit, 1)}
 
 
 def scoring_setup(args: argparse.Namespace):
@@ -292,7 +328,9 @@ def restricted_space(space, benchmark: str | None, dataset: str | None, data_dir
 
 
 def setup_evaluate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scores", help="CSV written by 'naslib-zero score'")
+    parser.add_argument("scores", nargs="+",
+                        help="CSV written by 'naslib-zero score'; several (e.g. the shards of "
+                             "'score --all --shard K/N') are read as one")
     add_space_argument(parser)
     parser.add_argument("--dataset", default=None, help="default: the space's first")
     add_benchmark_arguments(parser, "holding the ground truth")
@@ -306,21 +344,21 @@ def run_evaluate(args: argparse.Namespace) -> None:
     from naslib_zero.evaluation import (
         evaluate_scores,
         format_report,
-        read_scores,
+        read_score_files,
         scatter_plots,
     )
     from naslib_zero.tables import load_ground_truth
     from search_spaces import get_space
 
     space = get_space(args.space)
-    archs, scores = read_scores(args.scores)
+    archs, scores = read_score_files(args.scores)
     table = load_ground_truth(space.name, space.dataset(args.dataset).name, args.metric,
                               data_dir=args.data_dir, benchmark=args.benchmark)
     truth = table.sign * table.lookup_many([space.key(space.from_str(a)) for a in archs])
     direction = "" if table.higher_is_better else " (lower is better: correlated as -value)"
     print(f"{len(archs)} architectures; ground truth: {table.description}{direction}")
     print(format_report(evaluate_scores(scores, truth)))
-    folder = args.plots or str(Path(args.scores).with_suffix("")) + "_plots"
+    folder = args.plots or str(Path(args.scores[0]).with_suffix("")) + "_plots"
     written = scatter_plots(scores, truth, table, folder)
     print(f"wrote {len(written)} scatter plots to {folder}/")
 

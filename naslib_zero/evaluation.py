@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import math
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from naslib_zero.ensembles import DEFAULT_VOTE, vote
-from naslib_zero.errors import CorruptDataError, DataNotFoundError
+from naslib_zero.errors import CorruptDataError, DataNotFoundError, InvalidArgumentError
 from naslib_zero.metrics import REPORT_COLUMNS, MetricWarning, pairwise_accuracy, ranking_report
 from naslib_zero.tables import GroundTruth
 
@@ -52,6 +53,27 @@ def read_scores(path: str | Path) -> tuple[list[str], dict[str, np.ndarray]]:
         archs.append(row[0])
     table = np.array(values, dtype=np.float64).reshape(len(archs), len(names))
     return archs, {n: table[:, i] for i, n in enumerate(names)}
+
+
+def read_score_files(paths: Sequence[str | Path]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Several score files (e.g. the shards of ``score --all --shard K/N``) read as one, rows
+    in the given order; they must have the same columns and no architecture twice."""
+    if not paths:
+        raise InvalidArgumentError("no score file given")
+    archs, names, parts = [], None, []
+    for path in paths:
+        more, scores = read_scores(path)
+        if names is not None and list(scores) != names:
+            raise CorruptDataError(f"{path}: columns {list(scores)} differ from the first "
+                                   f"file's {names}")
+        names = list(scores)
+        archs += more
+        parts.append(scores)
+    repeated = [a for a, n in Counter(archs).items() if n > 1]
+    if repeated:
+        raise CorruptDataError(f"{len(repeated)} architectures appear more than once across "
+                               f"{len(paths)} score files, e.g. {repeated[0]}")
+    return archs, {n: np.concatenate([p[n] for p in parts]) for n in names}
 
 
 def evaluate_scores(scores: dict[str, np.ndarray], truth: np.ndarray,

@@ -224,6 +224,66 @@ def test_all_selects_every_architecture_of_a_finite_space_in_order():
         chosen_archs(Unbounded(), every)
 
 
+def test_shards_split_all_into_consecutive_blocks_in_order():
+    from argparse import Namespace
+
+    from naslib_zero.cli import chosen_archs
+    from tests.tiny_space import TinySpace
+
+    every = list(TinySpace().enumerate())
+    shards = [chosen_archs(TinySpace(), Namespace(sample=None, archs=None, all=True,
+                                                  shard=(k, 3))) for k in range(3)]
+    assert [a for shard in shards for a in shard] == every
+    assert max(map(len, shards)) - min(map(len, shards)) <= 1
+    with pytest.raises(InvalidArgumentError, match="--shard splits --all"):
+        chosen_archs(TinySpace(), Namespace(sample=4, archs=None, all=False, shard=(0, 2)))
+
+
+@pytest.mark.parametrize("text", ["2/2", "1", "a/3", "-1/3", "1/0"])
+def test_a_malformed_shard_is_refused(text, capsys):
+    from naslib_zero.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["score", "--all", f"--shard={text}"])
+    assert "expected K/N with 0 <= K < N" in capsys.readouterr().err
+
+
+def test_shard_files_evaluate_as_one_and_concatenate_to_the_whole_run(data_dir, tmp_path,
+                                                                      capsys):
+    from naslib_zero.cli import main
+    from naslib_zero.errors import CorruptDataError
+    from naslib_zero.evaluation import read_score_files
+
+    common = ["--data-dir", str(data_dir), "-q", "score", "--space", "nb201", "--dataset",
+              "synthetic", "--batch-size", "8", "--proxies", "params,synflow",
+              "--cache", str(tmp_path / "c.sqlite")]
+    shards = [tmp_path / f"shard-{k}.csv" for k in range(2)]
+    for k, out in enumerate(shards):  # 15,625 // 5,000: positions 0-2 and 3-5
+        assert main([*common, "--all", "--shard", f"{k}/5000", "--out", str(out)]) == 0
+    meta = json.loads(Path(f"{shards[1]}.json").read_text())
+    assert (meta["shard"], meta["architectures"]) == ("1/5000", 3)
+    assert meta["peak_memory_mb"]["this_process"] > 50  # torch alone is larger
+    (tmp_path / "first6.txt").write_text("\n".join(NB201.to_str(NB201.from_index(i))
+                                                    for i in range(6)))
+    whole = tmp_path / "whole.csv"
+    assert main([*common, "--archs", str(tmp_path / "first6.txt"), "--out", str(whole)]) == 0
+    body = [p.read_text().splitlines() for p in shards]
+    assert whole.read_text().splitlines() == body[0] + body[1][1:]
+
+    archs, scores = read_score_files(shards)
+    assert archs == [NB201.to_str(NB201.from_index(i)) for i in range(6)]
+    assert scores["params"].shape == (6,)
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "evaluate", *map(str, shards),
+                 "--plots", str(tmp_path / "plots")]) == 0
+    assert capsys.readouterr().out.startswith("6 architectures")
+    with pytest.raises(CorruptDataError, match="more than once"):
+        read_score_files([shards[0], shards[0]])
+    (tmp_path / "other.csv").write_text("arch,snip\n" + body[1][1].split(",")[0] + ",1.0\n")
+    with pytest.raises(CorruptDataError, match="columns"):
+        read_score_files([shards[0], tmp_path / "other.csv"])
+
+
 def test_score_with_a_process_pool_from_the_command_line(tmp_path):
     from naslib_zero.cli import main
     from naslib_zero.evaluation import read_scores
