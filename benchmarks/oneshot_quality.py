@@ -3,10 +3,15 @@
 Trains each supernet variant on 80 % of the CIFAR-10 training images (single-path; the
 variants: ``uniform`` sampling with affine BN, ``deiso`` sampling, ``noaffine`` BN) and scores
 ``--sample`` architectures (``numpy.random.RandomState(seed).choice(15625, N)``) by their
-one-shot accuracy on the other 20 % at every ``--every``-th epoch checkpoint, plus a temporal
-ensemble of the last ``--ensemble`` checkpoints at the end. Prints, per variant and epoch, the
-seven criteria against NB201's CIFAR-10 test accuracy, writes them to ``<out>/oneshot.csv`` and
-plots them against epochs (``<out>/oneshot_vs_epochs.png``).
+one-shot accuracy on the other 20 % at every ``--every``-th epoch checkpoint and the last
+``--ensemble`` ones; then the study's temporal ensemble (the supernet holding the weights
+averaged over those last checkpoints) and, for comparison, the mean of their scores. Prints,
+per variant and checkpoint, the seven criteria against NB201's CIFAR-10 test accuracy and the
+complexity-level bias of the last checkpoint (architectures in five parameter-count groups:
+Kendall tau within each group and the mean ranking difference, true rank minus estimated rank
+over the sample size, positive = overestimated); writes the criteria to
+``<out>/oneshot-val<B>.csv`` and plots them against epochs (``<out>/oneshot-val<B>.png``), B
+the number of validation batches.
 
     python benchmarks/oneshot_quality.py --space nb201:C=8 --sample 200 --epochs 10
 
@@ -20,6 +25,7 @@ import argparse
 import csv
 import hashlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +33,8 @@ import numpy as np
 from naslib_zero import supernet as oneshot
 from naslib_zero.estimators import model_space
 from naslib_zero.evaluation import evaluate_scores
+from naslib_zero.metrics import kendall
+from naslib_zero.scoring import build_model
 from naslib_zero.tables import load_ground_truth
 from naslib_zero.training import Recipe, load_training_data
 from search_spaces import get_space
@@ -36,18 +44,29 @@ VARIANTS = {"uniform": ("uniform", True), "deiso": ("deiso", True),
 CRITERIA = ("pearson", "kendall", "spearman", "p@top5%", "p@bottom5%", "br@1%", "wr@1%")
 
 
-def checkpoint_scores(path: Path, build, archs, data, recipe, args) -> np.ndarray:
-    """One checkpoint's one-shot scores of ``archs``, computed once and kept beside it."""
-    tag = hashlib.sha256(repr((archs, args.val_batches, args.metric)).encode()).hexdigest()[:12]
-    stored = path.with_name(f"{path.name}.{tag}.npy")
-    if stored.is_file():
-        return np.load(stored)
-    supernet = build()
-    oneshot.load_weights(supernet, path)
-    scores = oneshot.evaluate_archs(supernet, archs, data, recipe, val_batches=args.val_batches,
-                                    metric=args.metric)
-    np.save(stored, scores)
+def stored(path: Path, tag: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """``compute()``, kept beside ``path`` (as ``<path>.<tag>.npy``) and read from there."""
+    file = path.with_name(f"{path.name}.{tag}.npy")
+    if file.is_file():
+        return np.load(file)
+    scores = compute()
+    np.save(file, scores)
     return scores
+
+
+def complexity_bias(scores: np.ndarray, truth: np.ndarray, params: np.ndarray,
+                    groups: int = 5) -> list[tuple[float, float, float]]:
+    """Per parameter-count group (equal sizes, smallest first): (largest parameter count in
+    millions, Kendall tau within the group, mean of (true rank - estimated rank) / n)."""
+    n = len(scores)
+    true_rank = np.argsort(np.argsort(-truth, kind="stable"), kind="stable")
+    est_rank = np.argsort(np.argsort(-scores, kind="stable"), kind="stable")
+    rows = []
+    for members in np.array_split(np.argsort(params, kind="stable"), groups):
+        rows.append((float(params[members].max()) / 1e6,
+                     kendall(scores[members], truth[members]),
+                     float(np.mean(true_rank[members] - est_rank[members])) / n))
+    return rows
 
 
 def main() -> None:
@@ -76,56 +95,89 @@ def main() -> None:
     truth = table.sign * table.lookup_many([space.key(a) for a in archs])
     data = load_training_data("cifar10", args.data_dir)
     recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
-    out = Path(args.out)
-    results = []
+    benchmark_net = get_space(space.name)  # the benchmark's own network sizes the groups
+    params = np.array([sum(p.numel() for p in build_model(benchmark_net, a, "cifar10")
+                           .parameters()) for a in archs], dtype=np.float64)
+    val = args.val_batches or "all"
+    results, biases = [], {}
     for variant in args.variants.split(","):
-        sampling, affine = VARIANTS[variant]
-
-        def build(affine: bool = affine) -> oneshot.NB201Supernet:
-            return oneshot.NB201Supernet(data.num_classes, network.C, network.N,
-                                         bn_affine=affine)
-
-        label = f"{space.ref.label}-{variant}-e{args.epochs}-s{args.seed}".replace(":", "_")
-        start = time.perf_counter()
-        checkpoints = oneshot.train_supernet(
-            build(), data, recipe, oneshot.ArchSampler(space, sampling, args.seed),
-            out / label, seed=args.seed, show_progress=True)
-        trained = time.perf_counter() - start
-        chosen = [e for e in range(1, args.epochs + 1)
-                  if e % args.every == 0 or e > args.epochs - args.ensemble]
-        start = time.perf_counter()
-        scores = {e: checkpoint_scores(checkpoints[e - 1], build, archs, data, recipe, args)
-                  for e in chosen}
-        evaluated = time.perf_counter() - start
-        rows_of = {f"epoch {e}": s for e, s in scores.items() if e % args.every == 0}
-        last = [scores[e] for e in chosen if e > args.epochs - args.ensemble]
-        rows_of[f"ensemble of the last {len(last)}"] = np.mean(last, axis=0)
-        report = evaluate_scores(rows_of, truth)
-        for name, row in report.items():
+        rows_of = variant_scores(variant, space, network, archs, data, recipe, args)
+        for name, row in evaluate_scores(rows_of, truth).items():
             results.append({"variant": variant, "checkpoint": name} |
                            {c: row[c] for c in CRITERIA})
-        print(f"{variant}: supernet training {trained:.0f} s this run (0 = resumed), scoring "
-              f"{evaluated / max(1, len(chosen) * len(archs)):.3f} s per architecture and "
-              f"checkpoint this run (0 = stored)")
-    write_results(out, results)
+        biases[variant] = complexity_bias(rows_of[f"epoch {args.epochs}"], truth, params)
+    write_results(Path(args.out), f"oneshot-val{val}", results)
     print(f"{args.space}, {len(archs)} architectures, {args.epochs} epochs, one-shot "
-          f"{args.metric} on {args.val_batches or 'all'} validation batches; ground truth: "
-          f"{table.description}")
+          f"{args.metric} on {val} validation batches of {recipe.eval_batch_size}; ground "
+          f"truth: {table.description}")
     print("| variant | checkpoint | " + " | ".join(CRITERIA) + " |")
     print("| --- " * (2 + len(CRITERIA)) + "|")
     for r in results:
         print(f"| {r['variant']} | {r['checkpoint']} | " +
               " | ".join(f"{r[c]:.3f}" for c in CRITERIA) + " |")
+    print(f"complexity-level bias at epoch {args.epochs}: per parameter group (up to M params), "
+          "Kendall tau within the group / mean ranking difference (positive: overestimated)")
+    print("| variant | " + " | ".join(f"<= {m:.2f} M" for m, _, _ in
+                                       next(iter(biases.values()))) + " |")
+    print("| --- " * 6 + "|")
+    for variant, rows in biases.items():
+        print(f"| {variant} | " + " | ".join(f"{kd:.3f} / {rd:+.3f}" for _, kd, rd in rows) +
+              " |")
 
 
-def write_results(out: Path, results: list[dict]) -> None:
-    """The criteria as CSV and a plot of four of them against supernet epochs."""
+def variant_scores(variant: str, space, network, archs, data, recipe: Recipe,
+                   args: argparse.Namespace) -> dict[str, np.ndarray]:
+    """Train (or resume) one variant's supernet and score ``archs`` at the chosen epochs,
+    with the weight ensemble of the last ``--ensemble`` checkpoints and their score mean."""
+    sampling, affine = VARIANTS[variant]
+
+    def build() -> oneshot.NB201Supernet:
+        return oneshot.NB201Supernet(data.num_classes, network.C, network.N, bn_affine=affine)
+
+    def score(supernet: oneshot.NB201Supernet) -> np.ndarray:
+        return oneshot.evaluate_archs(supernet, archs, data, recipe,
+                                      val_batches=args.val_batches, metric=args.metric)
+
+    def at(path: Path) -> np.ndarray:
+        supernet = build()
+        oneshot.load_weights(supernet, path)
+        return score(supernet)
+
+    label = f"{space.ref.label}-{variant}-e{args.epochs}-s{args.seed}".replace(":", "_")
+    start = time.perf_counter()
+    checkpoints = oneshot.train_supernet(build(), data, recipe,
+                                         oneshot.ArchSampler(space, sampling, args.seed),
+                                         Path(args.out) / label, seed=args.seed,
+                                         show_progress=True)
+    trained = time.perf_counter() - start
+    last = checkpoints[-args.ensemble:]
+    chosen = [e for e in range(1, args.epochs + 1)
+              if e % args.every == 0 or e > args.epochs - len(last)]
+    tag = hashlib.sha256(repr((archs, args.val_batches, args.metric)).encode()).hexdigest()[:12]
+    start = time.perf_counter()
+    rows_of = {f"epoch {e}": stored(checkpoints[e - 1], tag,
+                                    lambda e=e: at(checkpoints[e - 1])) for e in chosen}
+    rows_of[f"weight ensemble of the last {len(last)}"] = stored(
+        last[-1], f"{tag}.ensemble{len(last)}",
+        lambda: score(oneshot.average_weights(build(), last)))
+    evaluated = time.perf_counter() - start
+    rows_of[f"mean score of the last {len(last)}"] = np.mean(
+        [rows_of[f"epoch {e}"] for e in chosen[-len(last):]], axis=0)
+    print(f"{variant}: supernet training {trained:.0f} s this run (0 = resumed), scoring "
+          f"{evaluated / ((len(chosen) + 1) * len(archs)):.3f} s per architecture and "
+          f"checkpoint this run (0 = stored)")
+    return rows_of
+
+
+def write_results(out: Path, name: str, results: list[dict]) -> None:
+    """The criteria as ``<name>.csv`` and a plot of four of them against supernet epochs
+    (``<name>.png``)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with (out / "oneshot.csv").open("w", newline="") as fh:
+    with (out / f"{name}.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(results[0]))
         writer.writeheader()
         writer.writerows(results)
@@ -134,12 +186,16 @@ def write_results(out: Path, results: list[dict]) -> None:
         for variant in dict.fromkeys(r["variant"] for r in results):
             points = [(int(r["checkpoint"].split()[1]), r[criterion]) for r in results
                       if r["variant"] == variant and r["checkpoint"].startswith("epoch")]
-            ax.plot(*zip(*points, strict=True), marker="o", label=variant)
-        ax.set_xlabel("supernet epoch")
+            line, = ax.plot(*zip(*points, strict=True), marker="o", label=variant)
+            ensemble = [r[criterion] for r in results if r["variant"] == variant
+                        and r["checkpoint"].startswith("weight ensemble")]
+            ax.plot([points[-1][0]], ensemble, marker="*", markersize=11, linestyle="",
+                    color=line.get_color())
+        ax.set_xlabel("supernet epoch (star: weight ensemble)")
         ax.set_title(criterion)
     axes[0].legend()
     fig.tight_layout()
-    fig.savefig(out / "oneshot_vs_epochs.png")
+    fig.savefig(out / f"{name}.png")
     plt.close(fig)
 
 

@@ -182,9 +182,9 @@ class TrainingEstimator(Estimator):
 @dataclass(frozen=True)
 class OneShotEstimator(Estimator):
     """One-shot accuracy (or negated loss) of each architecture's path in a supernet trained
-    by ``recipe`` with ``sampling`` ("uniform" or "deiso"); the mean over the last
-    ``ensemble`` epoch checkpoints (all of them if there are fewer); ``val_batches``
-    validation batches (None: all)."""
+    by ``recipe`` with ``sampling`` ("uniform" or "deiso"), on the weights averaged over the
+    last ``ensemble`` epoch checkpoints (all of them if there are fewer); ``val_batches``
+    validation batches of the recipe's eval batch size (None: all)."""
 
     name: str
     recipe: Recipe
@@ -192,7 +192,7 @@ class OneShotEstimator(Estimator):
     sampling: str = "uniform"
     bn_affine: bool = True
     ensemble: int = 1
-    val_batches: int | None = None
+    val_batches: int | None = 1
     metric: str = "accuracy"
     reference: str = field(default="Ning et al., Evaluating Efficient Performance Estimators "
                                    "of Neural Architectures, NeurIPS 2021")
@@ -352,10 +352,10 @@ register_estimator(TrainingEstimator(
 register_estimator(TrainingEstimator(
     "reduced_samples", Recipe(epochs=2, sample_ratio=0.25),
     "a quarter of the training images, 2 epochs", ECONAS_REFERENCE))
-_SUPERNET = Recipe(epochs=20, lr=0.05)
+_SUPERNET = Recipe(epochs=10, lr=0.05)  # CPU-sized defaults, as measured in docs/results.md
 register_estimator(OneShotEstimator(
-    "oneshot", _SUPERNET, "NB201 supernet, uniform single-path sampling, 20 epochs, "
-    "one-shot validation accuracy of the last checkpoint"))
+    "oneshot", _SUPERNET, "NB201 supernet of the space's width, uniform single-path sampling, "
+    "10 epochs, one-shot accuracy of the last checkpoint on one validation batch of 256"))
 register_estimator(OneShotEstimator(
     "oneshot_deiso", _SUPERNET, "as oneshot, sampling uniform over canonical classes",
     sampling="deiso"))
@@ -363,5 +363,6 @@ register_estimator(OneShotEstimator(
     "oneshot_noaffine", _SUPERNET, "as oneshot, the ops' BN without affine parameters",
     bn_affine=False))
 register_estimator(OneShotEstimator(
-    "oneshot_ensemble", _SUPERNET, "as oneshot, mean over the last 3 epoch checkpoints",
+    "oneshot_ensemble", _SUPERNET, "as oneshot, on the weights averaged over the last 3 "
+    "epoch checkpoints (temporal ensemble)",
     ensemble=3))

@@ -15,8 +15,8 @@ computing the same function, ``space.canonical``, taking the class representativ
 updates only the weights on its path. A checkpoint is written after every epoch (atomically);
 a run that was stopped resumes from the latest one and, on CPU, ends bit-identical to an
 uninterrupted run. One-shot evaluation scores an architecture by its path's validation accuracy
-or loss with BN in train mode (batch statistics); a temporal ensemble averages the scores of the
-last k checkpoints.
+or loss with BN in train mode (batch statistics); a temporal ensemble scores the supernet whose
+weights are the average of the last k checkpoints' (the study's temporal weight ensemble).
 
 Reference: X. Ning et al., "Evaluating Efficient Performance Estimators of Neural
 Architectures", NeurIPS 2021.
@@ -319,17 +319,29 @@ def evaluate_archs(supernet: NB201Supernet, archs: Sequence[Arch], data: Trainin
     return np.array(scores, dtype=np.float64)
 
 
+def average_weights(supernet: NB201Supernet, checkpoints: Sequence[str | Path]) -> NB201Supernet:
+    """Load into ``supernet`` the element-wise mean of the weights and floating buffers of
+    ``checkpoints`` (integer buffers, BN's batch counters, from the last one); returns it."""
+    if not checkpoints:
+        raise InvalidArgumentError("average_weights needs at least one checkpoint")
+    states = []
+    for path in checkpoints:
+        load_weights(supernet, path)  # checks each checkpoint's settings against the supernet
+        states.append({k: v.clone() for k, v in supernet.state_dict().items()})
+    supernet.load_state_dict({
+        key: torch.stack([s[key] for s in states]).mean(0) if value.is_floating_point()
+        else value for key, value in states[-1].items()})
+    return supernet
+
+
 def temporal_ensemble(checkpoints: Sequence[str | Path], k: int,
                       build: Callable[[], NB201Supernet], archs: Sequence[Arch],
                       data: TrainingData, recipe: Recipe, **eval_kwargs: Any) -> np.ndarray:
-    """Mean :func:`evaluate_archs` score over the last ``k`` of ``checkpoints`` (in epoch
-    order), each loaded into a supernet from ``build()``."""
+    """:func:`evaluate_archs` on a supernet from ``build()`` holding the weights averaged over
+    the last ``k`` of ``checkpoints`` (in epoch order): the study's temporal ensemble, a
+    temporal average of the supernet's weights (Guo et al., ECCV 2020), scored once."""
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(checkpoints):
         raise InvalidArgumentError(f"k must be an int in 1..{len(checkpoints)} "
                                    f"(the number of checkpoints), got {k!r}")
-    scores = []
-    for path in checkpoints[-k:]:
-        supernet = build()
-        load_weights(supernet, path)
-        scores.append(evaluate_archs(supernet, archs, data, recipe, **eval_kwargs))
-    return np.mean(scores, axis=0)
+    supernet = average_weights(build(), checkpoints[-k:])
+    return evaluate_archs(supernet, archs, data, recipe, **eval_kwargs)

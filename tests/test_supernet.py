@@ -20,6 +20,7 @@ from naslib_zero.errors import CorruptDataError, InvalidArchitectureError, Inval
 from naslib_zero.supernet import (
     ArchSampler,
     NB201Supernet,
+    average_weights,
     evaluate_archs,
     list_checkpoints,
     load_weights,
@@ -302,16 +303,25 @@ def test_evaluate_archs(trained: list[Path], data: TrainingData) -> None:
         evaluate_archs(supernet, ARCHS, data, RECIPE, val_batches=0)
 
 
-def test_temporal_ensemble_is_the_mean_over_the_last_k(trained: list[Path],
-                                                      data: TrainingData) -> None:
-    single = []
-    for path in trained:
-        supernet = build()
-        load_weights(supernet, path)
-        single.append(evaluate_archs(supernet, ARCHS, data, RECIPE, metric="loss"))
+def test_temporal_ensemble_scores_the_weights_averaged_over_the_last_k(
+        trained: list[Path], data: TrainingData) -> None:
+    states = [read_checkpoint(path)["model"] for path in trained]
+    averaged = average_weights(build(), trained).state_dict()
+    for key, value in averaged.items():
+        if value.is_floating_point():
+            assert torch.allclose(value, (states[0][key] + states[1][key]) / 2, atol=1e-7)
+        else:  # BN's batch counter: the last checkpoint's
+            assert torch.equal(value, states[1][key])
+    assert not torch.equal(states[0]["stem.0.weight"], states[1]["stem.0.weight"])
+    mean_net = build()
+    mean_net.load_state_dict(averaged)
     ensemble = temporal_ensemble(trained, 2, build, ARCHS, data, RECIPE, metric="loss")
-    assert np.allclose(ensemble, (single[0] + single[1]) / 2)
-    last = temporal_ensemble(trained, 1, build, ARCHS, data, RECIPE, metric="loss")
-    assert np.array_equal(last, single[1])
+    assert np.array_equal(ensemble, evaluate_archs(mean_net, ARCHS, data, RECIPE,
+                                                   metric="loss"))
+    last = build()
+    load_weights(last, trained[1])
+    assert np.array_equal(temporal_ensemble(trained, 1, build, ARCHS, data, RECIPE,
+                                            metric="loss"),
+                          evaluate_archs(last, ARCHS, data, RECIPE, metric="loss"))
     with pytest.raises(InvalidArgumentError):
         temporal_ensemble(trained, 3, build, ARCHS, data, RECIPE)
