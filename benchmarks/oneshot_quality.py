@@ -3,9 +3,10 @@
 Trains each supernet variant on 80 % of the CIFAR-10 training images (single-path; the
 variants: ``uniform`` sampling with affine BN, ``deiso`` sampling, ``noaffine`` BN) and scores
 ``--sample`` architectures (``numpy.random.RandomState(seed).choice(15625, N)``) by their
-one-shot accuracy on the other 20 % at every ``--every``-th epoch checkpoint and the last
-``--ensemble`` ones; then the study's temporal ensemble (the supernet holding the weights
-averaged over those last checkpoints) and, for comparison, the mean of their scores. Prints,
+one-shot accuracy on the other 20 % at every ``--every``-th epoch checkpoint and by the
+study's temporal ensemble (the supernet holding the weights averaged over the last
+``--ensemble`` checkpoints). The recipe is the registered one-shot estimators' (SUPERNET_RECIPE:
+learning rate, batch size, one validation batch of 128) with ``--epochs``. Prints,
 per variant and checkpoint, the seven criteria against NB201's CIFAR-10 test accuracy and the
 complexity-level bias of the last checkpoint (architectures in five parameter-count groups:
 Kendall tau within each group and the mean ranking difference, true rank minus estimated rank
@@ -13,7 +14,7 @@ over the sample size, positive = overestimated); writes the criteria to
 ``<out>/oneshot-val<B>.csv`` and plots them against epochs (``<out>/oneshot-val<B>.png``), B
 the number of validation batches.
 
-    python benchmarks/oneshot_quality.py --space nb201:C=8 --sample 200 --epochs 10
+    python benchmarks/oneshot_quality.py --space nb201:C=8 --sample 1000 --epochs 60
 
 Resumable: supernet training resumes from its epoch checkpoints, and each checkpoint's scores
 are stored beside it (``<checkpoint>.<archs hash>.npy``).
@@ -26,12 +27,13 @@ import csv
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from naslib_zero import supernet as oneshot
-from naslib_zero.estimators import model_space
+from naslib_zero.estimators import SUPERNET_RECIPE, model_space
 from naslib_zero.evaluation import evaluate_scores
 from naslib_zero.metrics import kendall
 from naslib_zero.scoring import build_model
@@ -75,14 +77,12 @@ def main() -> None:
     parser.add_argument("--variants", default="uniform,deiso,noaffine")
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--every", type=int, default=2, help="score every N-th checkpoint")
+    parser.add_argument("--epochs", type=int, default=SUPERNET_RECIPE.epochs)
+    parser.add_argument("--every", type=int, default=10, help="score every N-th checkpoint")
     parser.add_argument("--ensemble", type=int, default=3)
-    parser.add_argument("--val-batches", type=int, default=None,
-                        help="validation batches of 256 images per score (default: all)")
+    parser.add_argument("--val-batches", type=int, default=1,
+                        help="validation batches of 128 images per score (0: all; default: 1)")
     parser.add_argument("--metric", default="accuracy", choices=oneshot.METRICS)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--out", default="runs/oneshot")
     args = parser.parse_args()
@@ -94,7 +94,8 @@ def main() -> None:
     table = load_ground_truth("nb201", "cifar10", None, data_dir=args.data_dir)
     truth = table.sign * table.lookup_many([space.key(a) for a in archs])
     data = load_training_data("cifar10", args.data_dir)
-    recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
+    recipe = replace(SUPERNET_RECIPE, epochs=args.epochs)
+    args.val_batches = args.val_batches or None
     benchmark_net = get_space(space.name)  # the benchmark's own network sizes the groups
     params = np.array([sum(p.numel() for p in build_model(benchmark_net, a, "cifar10")
                            .parameters()) for a in archs], dtype=np.float64)
@@ -151,8 +152,7 @@ def variant_scores(variant: str, space, network, archs, data, recipe: Recipe,
                                          show_progress=True)
     trained = time.perf_counter() - start
     last = checkpoints[-args.ensemble:]
-    chosen = [e for e in range(1, args.epochs + 1)
-              if e % args.every == 0 or e > args.epochs - len(last)]
+    chosen = [e for e in range(1, args.epochs + 1) if e % args.every == 0 or e == args.epochs]
     tag = hashlib.sha256(repr((archs, args.val_batches, args.metric)).encode()).hexdigest()[:12]
     start = time.perf_counter()
     rows_of = {f"epoch {e}": stored(checkpoints[e - 1], tag,
@@ -161,8 +161,6 @@ def variant_scores(variant: str, space, network, archs, data, recipe: Recipe,
         last[-1], f"{tag}.ensemble{len(last)}",
         lambda: score(oneshot.average_weights(build(), last)))
     evaluated = time.perf_counter() - start
-    rows_of[f"mean score of the last {len(last)}"] = np.mean(
-        [rows_of[f"epoch {e}"] for e in chosen[-len(last):]], axis=0)
     print(f"{variant}: supernet training {trained:.0f} s this run (0 = resumed), scoring "
           f"{evaluated / ((len(chosen) + 1) * len(archs)):.3f} s per architecture and "
           f"checkpoint this run (0 = stored)")
