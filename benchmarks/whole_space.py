@@ -8,7 +8,7 @@ and skipped; a shard that was interrupted resumes from the score cache (``--cach
 run can be spread over any number of sittings or machines. With all shards present it prints
 the quality table over the whole space, the summed wall time and the largest peak memory.
 
-    python benchmarks/whole_space.py --space nb201 --dataset cifar10 --shards 16 \\
+    python benchmarks/whole_space.py --space nb201 --dataset cifar10 --shards 32 \\
         --workers 2 --max-shards 2 --data-dir ../shared/data
 """
 
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--dataset", default="cifar10")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--proxies", default="all")
-    parser.add_argument("--shards", type=int, default=16)
+    parser.add_argument("--shards", type=int, default=32)
     parser.add_argument("--max-shards", type=int, default=None,
                         help="run at most this many missing shards now (default: all)")
     parser.add_argument("--workers", type=int, default=2)
