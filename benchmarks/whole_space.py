@@ -62,7 +62,7 @@ def report(args: argparse.Namespace, shards: list[Path]) -> None:
     metas = [json.loads(Path(f"{p}.json").read_text()) for p in shards]
     wall = sum(m["wall_seconds"] for m in metas)
     parent = max(m["peak_memory_mb"]["this_process"] for m in metas)
-    worker = max(m["peak_memory_mb"]["largest_worker"] for m in metas)
+    worker = max(m["peak_memory_mb"]["largest_worker"] or 0 for m in metas)  # None: serial
     print(f"{len(archs)} architectures of {args.space}, {len(scores)} proxies, batch "
           f"{args.batch_size} of {args.dataset}; ground truth: {table.description}")
     print(f"wall time {wall / 3600:.2f} h over {len(shards)} shards ({args.workers} workers); "

@@ -290,7 +290,7 @@ def run_score(args: argparse.Namespace) -> None:
 
 def peak_memory_mb() -> dict[str, float | None]:
     """Peak resident memory of this process and of the largest finished worker process
-    (None where the platform does not report it)."""
+    (None where the platform does not report it, or no worker process ran)."""
     try:
         import resource
     except ImportError:  # not on Windows
@@ -298,7 +298,7 @@ def peak_memory_mb() -> dict[str, float | None]:
     unit = 1 / 1024 if sys.platform != "darwin" else 1 / 2**20  # KiB on Linux, bytes on macOS
     return {"this_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit, 1),
             "largest_worker":
-                round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * unit, 1)}
+                round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * unit, 1) or None}
 
 
 def scoring_setup(args: argparse.Namespace):
