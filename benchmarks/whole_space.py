@@ -52,6 +52,13 @@ def run_shard(args: argparse.Namespace, index: int) -> None:
           f"{meta['scored_now']} scored now, {meta['wall_seconds']:.0f} s", flush=True)
 
 
+def largest_peak(metas: list[dict], key: str) -> str:
+    """The largest peak memory the shards reported under ``key``; None (a serial run, or a
+    platform without ``resource``) counts as not reported, never as 0 MB."""
+    values = [m["peak_memory_mb"][key] for m in metas if m["peak_memory_mb"][key] is not None]
+    return f"{max(values):.0f} MB" if values else "not reported"
+
+
 def report(args: argparse.Namespace, shards: list[Path]) -> None:
     """The whole space's quality table, summed wall time and largest peak memory."""
     space = get_space(args.space)
@@ -61,12 +68,11 @@ def report(args: argparse.Namespace, shards: list[Path]) -> None:
     truth = table.sign * table.lookup_many([space.key(space.from_str(a)) for a in archs])
     metas = [json.loads(Path(f"{p}.json").read_text()) for p in shards]
     wall = sum(m["wall_seconds"] for m in metas)
-    parent = max(m["peak_memory_mb"]["this_process"] for m in metas)
-    worker = max(m["peak_memory_mb"]["largest_worker"] or 0 for m in metas)  # None: serial
+    parent, worker = (largest_peak(metas, key) for key in ("this_process", "largest_worker"))
     print(f"{len(archs)} architectures of {args.space}, {len(scores)} proxies, batch "
           f"{args.batch_size} of {args.dataset}; ground truth: {table.description}")
     print(f"wall time {wall / 3600:.2f} h over {len(shards)} shards ({args.workers} workers); "
-          f"peak memory {parent:.0f} MB (parent) + {worker:.0f} MB (largest worker)")
+          f"peak memory {parent} (parent), {worker} (largest worker)")
     print("| proxy | " + " | ".join(CRITERIA) + " | -inf |")
     print("| --- " * (len(CRITERIA) + 2) + "|")
     for proxy, row in evaluate_scores({n: np.asarray(v) for n, v in scores.items()},
