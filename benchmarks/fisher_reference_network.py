@@ -21,8 +21,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from naslib_zero.evaluation import read_scores
-from naslib_zero.metrics import spearman
+from naslib_zero.analysis.evaluation import read_scores
+from naslib_zero.analysis.metrics import spearman
 from naslib_zero.proxies import compute
 from naslib_zero.scoring import (
     BatchSettings,

@@ -15,7 +15,7 @@ import itertools
 
 import numpy as np
 
-from naslib_zero.paths import data_root
+from naslib_zero.core.paths import data_root
 from search_spaces.nds import load_records
 
 RERUNS = ("ResNet_reruns.json", "Vanilla_reruns.json")

@@ -32,13 +32,13 @@ from pathlib import Path
 
 import numpy as np
 
-from naslib_zero import supernet as oneshot
-from naslib_zero.estimators import SUPERNET_RECIPE, model_space
-from naslib_zero.evaluation import evaluate_scores
-from naslib_zero.metrics import kendall
+from naslib_zero.analysis.evaluation import evaluate_scores
+from naslib_zero.analysis.metrics import kendall
 from naslib_zero.scoring import build_model
+from naslib_zero.scoring import supernet as oneshot
+from naslib_zero.scoring.estimators import SUPERNET_RECIPE, model_space
+from naslib_zero.scoring.training import Recipe, load_training_data
 from naslib_zero.tables import load_ground_truth
-from naslib_zero.training import Recipe, load_training_data
 from search_spaces import get_space
 
 VARIANTS = {"uniform": ("uniform", True), "deiso": ("deiso", True),

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from naslib_zero.executors import ProcessExecutor, get_executor
 from naslib_zero.scoring import BatchSettings, load_batches, score_architectures
+from naslib_zero.scoring.executors import ProcessExecutor, get_executor
 from search_spaces import get_space
 
 # (executor, workers, torch threads per worker; None: cores / workers)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from naslib_zero.evaluation import evaluate_scores, write_scores
-from naslib_zero.executors import add_executor_arguments, executor_from_args
-from naslib_zero.metrics import spearman
+from naslib_zero.analysis.evaluation import evaluate_scores, write_scores
+from naslib_zero.analysis.metrics import spearman
+from naslib_zero.cli.options import add_executor_arguments, executor_from_args
 from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches, score_architectures
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space

@@ -33,9 +33,9 @@ import torch.nn.functional as F
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
+from naslib_zero.core.errors import DataNotFoundError  # noqa: E402
+from naslib_zero.core.progress import progress  # noqa: E402
 from naslib_zero.data import synthetic_batch  # noqa: E402
-from naslib_zero.errors import DataNotFoundError  # noqa: E402
-from naslib_zero.progress import progress  # noqa: E402
 from naslib_zero.proxies import ProxyWarning, compute, resolve  # noqa: E402
 from naslib_zero.scoring import BatchSettings, build_model, load_batches  # noqa: E402
 from search_spaces import get_space  # noqa: E402

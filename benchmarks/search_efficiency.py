@@ -26,9 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from naslib_zero.executors import add_executor_arguments, executor_from_args
+from naslib_zero.cli.options import add_executor_arguments, executor_from_args
 from naslib_zero.scoring import BatchSettings, ScoreCache, load_batches
-from naslib_zero.search_command import search_space_for, top_threshold
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 from strategies.experiment import (
@@ -39,6 +38,7 @@ from strategies.experiment import (
     summarize,
 )
 from strategies.oracle import TableOracle
+from strategies.runner import search_space_for, top_threshold
 from strategies.zero_cost import ProxyScorer
 
 

@@ -37,9 +37,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from naslib_zero.estimators import get_estimator, is_estimator
-from naslib_zero.evaluation import evaluate_scores, write_scores
-from naslib_zero.executors import add_executor_arguments, executor_from_args
+from naslib_zero.analysis.evaluation import evaluate_scores, write_scores
+from naslib_zero.cli.options import add_executor_arguments, executor_from_args
 from naslib_zero.scoring import (
     BatchSettings,
     ScoreCache,
@@ -48,8 +47,9 @@ from naslib_zero.scoring import (
     score_architectures,
     settings_key,
 )
+from naslib_zero.scoring.estimators import get_estimator, is_estimator
+from naslib_zero.scoring.training import load_training_data
 from naslib_zero.tables import load_ground_truth
-from naslib_zero.training import load_training_data
 from search_spaces import get_space
 
 # Published Spearman rho per (space, dataset): NB101 from the zero-cost proxies paper

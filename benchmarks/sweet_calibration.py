@@ -12,8 +12,9 @@ import argparse
 
 import numpy as np
 
-from naslib_zero.proxies.sweet import DEFAULT_INTERVAL, calibrate_sweet_interval
+from naslib_zero.proxies.sweet import DEFAULT_INTERVAL
 from naslib_zero.scoring import BatchSettings, load_batches
+from naslib_zero.scoring.calibration import calibrate_sweet_interval
 from search_spaces import get_space
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from naslib_zero.analysis.evaluation import evaluate_scores, read_score_files
 from naslib_zero.cli import main as cli
-from naslib_zero.evaluation import evaluate_scores, read_score_files
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 

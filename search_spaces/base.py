@@ -19,11 +19,11 @@ What the toolkit calls, and what a space must provide:
 * with defaults: ``key`` (``to_str``), ``is_valid`` (the string form can be produced),
   ``decode`` (the rejection path, below), ``size`` (None: not enumerable);
 * finite, indexable spaces only: ``index``/``from_index``/``enumerate`` (the defaults raise
-  :class:`~naslib_zero.errors.NotIndexableError`, and ``indexable`` says which case holds).
+  :class:`~naslib_zero.core.errors.NotIndexableError`, and ``indexable`` says which case holds).
 
 Constraints. Decision vectors cover a product of choices that may contain invalid
 architectures (NB101's 9-edge limit, DARTS' distinct inputs). ``from_decisions`` raises
-:class:`~naslib_zero.errors.InvalidArchitectureError` for those; ``decode`` turns that into
+:class:`~naslib_zero.core.errors.InvalidArchitectureError` for those; ``decode`` turns that into
 ``None``. REINFORCE redraws on ``None`` and NSGA-II replaces the individual with a random
 valid one; both count the rejected draws (``strategy.rejected``).
 
@@ -37,6 +37,8 @@ from __future__ import annotations
 import ast
 import fnmatch
 import importlib
+import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,12 +48,13 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import (
+from naslib_zero.core.errors import (
     InvalidArchitectureError,
     InvalidArgumentError,
     NotIndexableError,
     UnknownNameError,
 )
+from search_spaces.parsing import is_int, show
 
 Arch = Hashable
 
@@ -225,8 +228,9 @@ class SearchSpace(ABC):
 
 def check_index(i: Any, size: int, space: str) -> int:
     """``i`` as an int in ``[0, size)``, or InvalidArchitectureError naming the space."""
-    if isinstance(i, bool) or not isinstance(i, int | np.integer) or not 0 <= i < size:
-        raise InvalidArchitectureError(f"{space} index must be an int in [0, {size}), got {i!r}")
+    if not is_int(i) or not 0 <= i < size:
+        raise InvalidArchitectureError(
+            f"{space} index must be an int in [0, {size}), got {show(i)}")
     return int(i)
 
 
@@ -255,39 +259,124 @@ def list_spaces(pattern: str = "*") -> list[str]:
     return sorted(n for n in _FACTORIES if fnmatch.fnmatch(n, pattern))
 
 
+MAX_SPEC = 1_000
+"""Longest ``name:key=value,...`` string :func:`parse_space_spec` reads."""
+_SPEC_NESTING = 8
+_SPEC_NUMBER = re.compile(r"(0|[1-9][0-9]{0,19})(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?")
+
+
 def parse_space_spec(spec: str) -> tuple[str, dict[str, Any]]:
     """``"name"`` or ``"name:key=value,key=value"`` (the CLI's ``--space``) as (name, options).
 
-    Values are read as Python literals where they are one (``16``, ``0.2``, ``True``), else
-    kept as strings (``preset=swap``).
+    Values are read as Python literals where they are one (``16``, ``0.2``, ``True``,
+    ``'swap'``, ``('none', 'skip_connect')``; numbers in ASCII digits without underscore, sign
+    or leading zero), else kept as strings (``preset=swap``). Items are split at the commas
+    outside brackets and quotes. InvalidArgumentError for a spec longer than
+    :data:`MAX_SPEC`, not printable ASCII, with brackets nested deeper than 8 or unbalanced,
+    an item without ``=``, an option name that is not an identifier, or an option given twice.
     """
+    if not isinstance(spec, str) or len(spec) > MAX_SPEC or not spec.isascii() \
+            or not spec.isprintable():
+        raise InvalidArgumentError(
+            f"a search space spec is a str of at most {MAX_SPEC} printable ASCII characters, "
+            f"got {show(spec)}")
     name, _, rest = spec.partition(":")
     options: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in rest.split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
+    for item in filter(None, (part.strip() for part in _split_options(rest, spec))):
+        key, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or not key.isidentifier():
             raise InvalidArgumentError(
-                f"bad search space option {item!r} in {spec!r}; expected name:key=value,...")
-        try:
-            options[key.strip()] = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            options[key.strip()] = value.strip()
+                f"bad search space option {show(item)} in {show(spec)}; expected "
+                "name:key=value,...")
+        if key in options:
+            raise InvalidArgumentError(f"search space option {key!r} given twice in {show(spec)}")
+        options[key] = _option_value(value)
     return name.strip(), options
+
+
+def _split_options(rest: str, spec: str) -> list[str]:
+    """``rest`` split at its commas outside brackets and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for k, char in enumerate(rest):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            if depth > _SPEC_NESTING:
+                raise InvalidArgumentError(
+                    f"brackets nested more than {_SPEC_NESTING} deep in {show(spec)}")
+        elif char in ")]}":
+            depth -= 1
+            if depth < 0:
+                raise InvalidArgumentError(f"unbalanced {char!r} in {show(spec)}")
+        elif char == "," and depth == 0:
+            parts.append(rest[start:k])
+            start = k + 1
+    if quote or depth:
+        raise InvalidArgumentError(f"unclosed quote or bracket in {show(spec)}")
+    return [*parts, rest[start:]]
+
+
+def _option_value(text: str) -> Any:
+    """``text`` as a Python literal (number, str, bool, None, or a list or tuple of them, with
+    numbers written as :data:`_SPEC_NUMBER`), else ``text`` itself."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return text
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, int | float) and not isinstance(value, bool) and not (
+                    _SPEC_NUMBER.fullmatch(ast.get_source_segment(text, node) or "")
+                    and math.isfinite(value)):
+                return text
+            if not isinstance(value, int | float | str | None):
+                return text
+        elif not isinstance(node, ast.Expression | ast.List | ast.Tuple | ast.Load):
+            return text
+    try:
+        return ast.literal_eval(tree)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return text
+
+
+def _hashable(value: Any, name: str, depth: int = 0) -> Any:
+    """An option value with its lists made tuples (InvalidArgumentError if it is unhashable)."""
+    if isinstance(value, list | tuple) and depth < _SPEC_NESTING:
+        return tuple(_hashable(v, name, depth + 1) for v in value)
+    try:
+        hash(value)
+    except TypeError:
+        raise InvalidArgumentError(
+            f"search space option {name!r} must be a number, string, bool or a list of them, "
+            f"got {type(value).__name__} {show(value)}") from None
+    return value
 
 
 def get_space(name: str, **options: Any) -> SearchSpace:
     """The space registered under ``name`` with ``options`` (one shared instance per options).
 
-    ``name`` may carry options itself, as ``"darts:preset=swap,channels=16"``.
+    ``name`` may carry options itself, as ``"darts:preset=swap,channels=16"``
+    (:func:`parse_space_spec`); an option may not be given twice.
     """
+    if not isinstance(name, str):
+        raise UnknownNameError(f"a search space name is a str, got {show(name)}")
     if ":" in name:
         name, spec_options = parse_space_spec(name)
+        twice = sorted(set(spec_options) & set(options))
+        if twice:
+            raise InvalidArgumentError(
+                f"search space option(s) {', '.join(twice)} given both in the name and as "
+                "keyword arguments")
         options = spec_options | options
     if name not in _FACTORIES:
         raise UnknownNameError(
-            f"unknown search space {name!r}; available: {', '.join(list_spaces()) or 'none'}"
+            f"unknown search space {show(name)}; available: {', '.join(list_spaces()) or 'none'}"
         )
-    options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+    options = {k: _hashable(v, k) for k, v in options.items()}
     key = (name, tuple(sorted(options.items())))
     if key not in _INSTANCES:
         try:

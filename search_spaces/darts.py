@@ -53,11 +53,12 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
+from naslib_zero.core.errors import InvalidArchitectureError, InvalidArgumentError
 from naslib_zero.tables import TableInfo, register_benchmark
 from search_spaces.base import DatasetSpec, SearchSpace, register_space
 from search_spaces.darts_genotype import CELLS, OPS, Genotype, Rules
 from search_spaces.darts_model import DartsConfig, DartsNetwork, preset
+from search_spaces.parsing import show
 
 Arch = Genotype
 
@@ -159,7 +160,7 @@ def _ops(ops: str | Sequence[str]) -> tuple[str, ...]:
     if isinstance(ops, str):
         ops = [op.strip() for op in ops.replace("+", "|").split("|") if op.strip()]
     if not isinstance(ops, list | tuple):
-        raise InvalidArgumentError(f"ops must be a sequence of op names, got {ops!r}")
+        raise InvalidArgumentError(f"ops must be a sequence of op names, got {show(ops)}")
     return tuple(ops)
 
 
@@ -169,7 +170,8 @@ def darts_space(ops: str | Sequence[str] = OPS, distinct_inputs: bool = False,
     """The DARTS space: ``ops`` (default all eight), ``distinct_inputs`` (default False, as
     the DARTS-1000 file), and the network ``preset`` with overrides."""
     if not isinstance(distinct_inputs, bool):
-        raise InvalidArgumentError(f"distinct_inputs must be a bool, got {distinct_inputs!r}")
+        raise InvalidArgumentError(
+            f"distinct_inputs must be a bool, got {show(distinct_inputs)}")
     return DartsSpace("darts", Rules(_ops(ops), distinct_inputs), _network(preset, network))
 
 

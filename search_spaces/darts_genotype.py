@@ -24,16 +24,17 @@ network (:mod:`search_spaces.darts_model`).
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import permutations
+from typing import Any
 
 import numpy as np
 
-from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
+from naslib_zero.core.errors import InvalidArchitectureError, InvalidArgumentError
+from search_spaces.parsing import as_values, check_text, is_int, show
 
 OPS: tuple[str, ...] = ("none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3",
                         "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
@@ -53,10 +54,16 @@ CONCAT_RULES = ("all", "loose_ends")
 Pair = tuple[str, int]
 Cell = tuple[Pair, ...]
 
-_GENOTYPE = re.compile(
-    r"\s*Genotype\(\s*normal\s*=\s*(\[.*?\])\s*,\s*normal_concat\s*=\s*(\[.*?\]|range\(.*?\))"
-    r"\s*,\s*reduce\s*=\s*(\[.*?\])\s*,\s*reduce_concat\s*=\s*(\[.*?\]|range\(.*?\))\s*\)\s*",
-    re.DOTALL)
+MAX_TEXT = 10_000
+"""Longest genotype string read (a five-node genotype prints in about 800 characters)."""
+_MAX_DIGITS = 6  # numbers in a genotype string are node indices: at most 6 digits are read
+_MAX_NESTING = 3  # [cell [pair (op, input)]]: deeper brackets are refused before reading
+_MAX_CONCAT = 64
+_FORMS = ("expected \"Genotype(normal=[('op', input), ...], normal_concat=[2, 3, 4, 5], "
+          "reduce=[...], reduce_concat=[2, 3, 4, 5])\" or NASLib's compact [[[input, op], ...], "
+          "[[input, op], ...]]")
+_TOKEN = re.compile(r"[ \t\r\n]*(?:(-?[0-9]+)|([A-Za-z_][A-Za-z0-9_]*)|('[^'\\\r\n]*'|"
+                    r"\"[^\"\\\r\n]*\")|([()\[\],=]))")
 
 
 @dataclass(frozen=True)
@@ -120,26 +127,25 @@ class Rules:
             raise InvalidArchitectureError(
                 f"the {name} cell needs {self.edges} (op, input) pairs ({self.nodes} nodes x 2), "
                 "got "
-                f"{len(cell) if isinstance(cell, list | tuple) else repr(cell)}")
+                f"{len(cell) if isinstance(cell, list | tuple) else show(cell)}")
         pairs = []
         for e, pair in enumerate(cell):
             node = e // 2
             if not isinstance(pair, list | tuple) or len(pair) != 2:
                 raise InvalidArchitectureError(
-                    f"{name} cell, node {node}: expected an (op, input) pair, got {pair!r}")
+                    f"{name} cell, node {node}: expected an (op, input) pair, got {show(pair)}")
             op, source = pair
-            if op not in ALL_OPS:
+            if not isinstance(op, str) or op not in ALL_OPS:
                 raise InvalidArchitectureError(
-                    f"{name} cell, node {node}: unknown op {op!r}; known ops are "
+                    f"{name} cell, node {node}: unknown op {show(op)}; known ops are "
                     f"{', '.join(ALL_OPS)}")
             if op not in self.ops:
                 raise InvalidArchitectureError(
                     f"{name} cell, node {node}: op {op!r} is not in this space's op set "
                     f"({', '.join(self.ops)})")
-            if isinstance(source, bool) or not isinstance(source, int | np.integer) \
-                    or not 0 <= source < node + 2:
+            if not is_int(source) or not 0 <= source < node + 2:
                 raise InvalidArchitectureError(
-                    f"{name} cell, node {node}: input {source!r} does not exist yet (node "
+                    f"{name} cell, node {node}: input {show(source)} does not exist yet (node "
                     f"{node} takes inputs 0..{node + 1}: the two cell inputs and earlier nodes)")
             pairs.append((str(op), int(source)))
         if self.distinct_inputs:
@@ -157,19 +163,14 @@ class Rules:
 
     def parse(self, text: str) -> Genotype:
         """A DARTS ``Genotype(normal=[...], ...)`` string or NASLib's compact JSON
-        ``[[normal], [reduce]]`` (eight ``[input, op index]`` pairs per cell)."""
+        ``[[normal], [reduce]]`` (eight ``[input, op index]`` pairs per cell), both read by
+        :func:`read_genotype`'s bounded grammar before anything is built."""
         if not isinstance(text, str):
             raise InvalidArchitectureError(
-                f"expected a genotype string, got {type(text).__name__} {text!r}")
-        if text.lstrip().startswith("["):
+                f"expected a genotype string, got {type(text).__name__} {show(text)}")
+        if check_text(text, "a genotype string", MAX_TEXT).startswith("["):
             return self.from_compact(text)
-        match = _GENOTYPE.fullmatch(text)
-        if match is None:
-            raise InvalidArchitectureError(
-                f"not a DARTS genotype string: {text[:120]!r}; expected \"Genotype(normal=[('op',"
-                " input), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, "
-                "4, 5])\" or NASLib's compact [[[input, op], ...], [[input, op], ...]]")
-        return self.from_parts(*(_literal(g, text) for g in match.groups()))
+        return self.from_parts(*read_genotype(text))
 
     def from_parts(self, normal: Sequence, normal_concat: Sequence, reduce: Sequence,
                    reduce_concat: Sequence) -> Genotype:
@@ -178,38 +179,47 @@ class Rules:
         genotype = self.check(normal, reduce)
         for name, concat in (("normal", normal_concat), ("reduce", reduce_concat)):
             expected = list(self.concat_of(genotype.cell(name)))
-            if not isinstance(concat, list | tuple) or list(concat) != expected:
+            if _int_list(concat) != expected:
                 rule = "every node feeds the cell output" if self.concat == "all" else \
                     "the nodes no edge reads"
                 raise InvalidArchitectureError(
-                    f"{name}_concat must be {expected} ({rule}), got {concat!r}")
+                    f"{name}_concat must be {expected} ({rule}), got {show(concat)}")
         return genotype
 
     def from_compact(self, compact: str | Sequence) -> Genotype:
         """NASLib's compact encoding (a JSON string or nested sequences)."""
         if isinstance(compact, str):
+            text = check_text(compact, "a compact genotype", MAX_TEXT)
             try:
-                compact = json.loads(compact)
-            except json.JSONDecodeError as err:
-                raise InvalidArchitectureError(f"not a compact genotype: {err}") from None
+                reader = _Reader(text, compact=True)
+                compact = reader.value()
+                reader.end()
+            except _Unreadable as err:
+                raise InvalidArchitectureError(
+                    f"not a compact genotype: {err} in {show(text)}") from None
         if not isinstance(compact, list | tuple) or len(compact) != 2:
             raise InvalidArchitectureError(
-                "a compact genotype is [[normal pairs], [reduce pairs]], got "
-                f"{str(compact)[:80]}")
+                f"a compact genotype is [[normal pairs], [reduce pairs]], got {show(compact)}")
         cells = []
         for name, cell in zip(CELLS, compact):
             if not isinstance(cell, list | tuple):
-                raise InvalidArchitectureError(f"compact {name} cell is not a list: {cell!r}")
+                raise InvalidArchitectureError(
+                    f"compact {name} cell is not a list: {show(cell)}")
+            if len(cell) > 2 * self.edges:
+                raise InvalidArchitectureError(
+                    f"the compact {name} cell needs {self.edges} pairs, got {len(cell)}")
             pairs = []
             for pair in cell:
                 if not isinstance(pair, list | tuple) or len(pair) != 2 or not all(
-                        isinstance(v, int) and not isinstance(v, bool) for v in pair):
+                        is_int(v) for v in pair):
                     raise InvalidArchitectureError(
-                        f"compact {name} cell: expected [input, op index] pairs, got {pair!r}")
-                source, op = pair
+                        f"compact {name} cell: expected [input, op index] pairs, got "
+                        f"{show(pair)}")
+                source, op = (int(v) for v in pair)
                 if not 0 <= op < len(COMPACT_OPS):
                     raise InvalidArchitectureError(
-                        f"compact {name} cell: op index {op} outside 0..{len(COMPACT_OPS) - 1} "
+                        f"compact {name} cell: op index {show(op)} outside "
+                        f"0..{len(COMPACT_OPS) - 1} "
                         f"({', '.join(COMPACT_OPS)})")
                 pairs.append((COMPACT_OPS[op], source))
             cells.append(pairs)
@@ -344,13 +354,11 @@ class Rules:
 
     def from_decisions(self, values: Sequence[int]) -> Genotype:
         sizes = self.decisions()
-        if len(values) != len(sizes):
-            raise InvalidArchitectureError(
-                f"expected {len(sizes)} decisions, got {len(values)}")
+        values = as_values(values, "a DARTS decision vector", len(sizes))
         for v, size in zip(values, sizes):
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or not 0 <= v < size:
+            if not is_int(v) or not 0 <= v < size:
                 raise InvalidArchitectureError(
-                    f"decision value {v!r} outside 0..{size - 1} (decisions: {sizes})")
+                    f"decision value {show(v)} outside 0..{size - 1} (decisions: {sizes})")
         it = iter(int(v) for v in values)
         cells = []
         for _ in CELLS:
@@ -392,15 +400,141 @@ class Rules:
         return vector.reshape(-1)
 
 
-def _literal(text: str, whole: str):
+# ----------------------------------------------------------------------------- reading text
+
+_FIELDS = ("normal", "normal_concat", "reduce", "reduce_concat")
+
+
+class _Unreadable(Exception):
+    """Text outside the grammar (the message says where)."""
+
+
+class _Reader:
+    """A genotype (or, with ``compact``, a compact JSON) string read by a fixed grammar, with
+    nothing evaluated: ints of at most ``_MAX_DIGITS`` digits (no leading zero, no ``-0``),
+    quoted op names, names, and ``[...]``/``(...)`` sequences (compact: ints and ``[...]``
+    only) nested at most ``_MAX_NESTING`` deep."""
+
+    def __init__(self, text: str, compact: bool = False) -> None:
+        self.compact = compact
+        self.tokens: list[tuple[str, str]] = []
+        self.pos = 0
+        pos = 0
+        while pos < len(text):
+            match = _TOKEN.match(text, pos)
+            if match is None:
+                if text[pos:].strip(" \t\r\n"):
+                    raise _Unreadable(f"unexpected {show(text[pos:pos + 20])} at position {pos}")
+                break
+            number, name, quoted, punct = match.groups()
+            if number is not None:
+                digits = number.lstrip("-")
+                if len(digits) > _MAX_DIGITS or digits[0] == "0" and (
+                        len(digits) > 1 or number[0] == "-"):
+                    raise _Unreadable(
+                        f"{show(number[:20])} is not a node index (at most {_MAX_DIGITS} digits, "
+                        "no leading zero)")
+                self.tokens.append(("int", number))
+            elif name is not None:
+                self.tokens.append(("name", name))
+            elif quoted is not None:
+                self.tokens.append(("str", quoted[1:-1]))
+            else:
+                self.tokens.append((punct, punct))
+            pos = match.end()
+
+    def peek(self) -> str | None:
+        """The kind of the next token (None at the end)."""
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def take(self, kind: str, text: str | None = None) -> str:
+        """The next token, which must be of ``kind`` (and be ``text``)."""
+        if self.pos == len(self.tokens):
+            raise _Unreadable(f"the text ends where {text or kind!r} should follow")
+        got_kind, got = self.tokens[self.pos]
+        if got_kind != kind or (text is not None and got != text):
+            raise _Unreadable(f"expected {text or kind!r}, got {show(got, 20)}")
+        self.pos += 1
+        return got
+
+    def value(self, depth: int = 0) -> Any:
+        """An int, a quoted name, or a list (tuple for ``(...)``) of values."""
+        kind = self.peek()
+        if kind == "int" or kind == "str" and not self.compact:
+            return int(self.take(kind)) if kind == "int" else self.take(kind)
+        if kind not in (("[",) if self.compact else ("[", "(")):
+            got = self.tokens[self.pos][1] if kind else "the end of the text"
+            raise _Unreadable(f"expected a value, got {show(got, 20)}")
+        if depth == _MAX_NESTING:
+            raise _Unreadable(f"brackets nested more than {_MAX_NESTING} deep")
+        closing = "]" if self.take(kind) == "[" else ")"
+        items = []
+        while self.peek() != closing:
+            items.append(self.value(depth + 1))
+            if self.peek() != closing:
+                self.take(",")
+        self.take(closing)
+        return items if closing == "]" else tuple(items)
+
+    def concat(self) -> Any:
+        """A concat field: a value or ``range(...)`` of one to three ints."""
+        if self.peek() != "name":
+            return self.value()
+        self.take("name", "range")
+        self.take("(")
+        args = [int(self.take("int"))]
+        while self.peek() == "," and len(args) < 3:
+            self.take(",")
+            args.append(int(self.take("int")))
+        self.take(")")
+        if len(args) == 3 and args[2] == 0:
+            raise _Unreadable("range() step must not be zero")
+        return range(*args)
+
+    def end(self) -> None:
+        if self.pos != len(self.tokens):
+            raise _Unreadable(f"unexpected {show(self.tokens[self.pos][1], 20)} after the end")
+
+
+def read_genotype(text: str) -> tuple[Any, Any, Any, Any]:
+    """The four fields (normal, normal_concat, reduce, reduce_concat) of a DARTS
+    ``Genotype(...)`` string, read without evaluating anything; InvalidArchitectureError for
+    text outside the grammar (too long, not ASCII, numbers of more than six digits, brackets
+    nested too deep, anything but lists, tuples, quoted names, ints and ``range(...)``)."""
+    text = check_text(text, "a genotype string", MAX_TEXT)
     try:
-        if text.startswith("range("):
-            bounds = ast.literal_eval(text[len("range"):])
-            return list(range(*bounds)) if isinstance(bounds, tuple) else list(range(bounds))
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError):
+        reader = _Reader(text)
+        reader.take("name", "Genotype")
+        reader.take("(")
+        fields = []
+        for k, field in enumerate(_FIELDS):
+            if k:
+                reader.take(",")
+            reader.take("name", field)
+            reader.take("=")
+            fields.append(reader.concat() if field.endswith("_concat") else reader.value())
+        reader.take(")")
+        reader.end()
+    except _Unreadable as err:
         raise InvalidArchitectureError(
-            f"cannot read {text[:80]!r} in genotype string {whole[:80]!r}") from None
+            f"not a DARTS genotype string: {err} in {show(text, 120)}; {_FORMS}") from None
+    normal, normal_concat, reduce, reduce_concat = fields
+    return normal, normal_concat, reduce, reduce_concat
+
+
+def _int_list(values: Any) -> list[int] | None:
+    """``values`` (a list, tuple or range of at most ``_MAX_CONCAT`` ints) as a list of ints,
+    else None."""
+    if isinstance(values, range):
+        try:
+            n = len(values)
+        except OverflowError:
+            return None
+        return list(values) if n <= _MAX_CONCAT else None
+    if isinstance(values, list | tuple) and len(values) <= _MAX_CONCAT \
+            and all(is_int(v) for v in values):
+        return [int(v) for v in values]
+    return None
 
 
 _PAIRS: dict[int, list[tuple[int, int]]] = {}

@@ -7,8 +7,8 @@ preprocessing its two inputs (ReLU-Conv1x1-BN, or a factorized reduce when the c
 the previous one has twice the resolution), the DARTS ops on the genotype's edges (stride 2
 on the edges leaving the cell inputs of a reduction cell), an optional auxiliary head after
 the second reduction, global average pooling and a linear classifier. ``forward`` returns
-the logits; in training mode with an auxiliary head, ``aux_logits`` holds the head's output
-of the last call.
+the logits and keeps no state from the call; ``forward_with_aux`` also returns the auxiliary
+head's logits (in training mode with an auxiliary head; else None), for a training loop.
 
 ``stem="imagenet"`` is DARTS' (and pycls') ``NetworkImageNet``: two stems, a stride-2 3x3 conv
 to C/2 - BN - ReLU - stride-2 3x3 conv to C - BN, then ReLU - stride-2 3x3 conv - BN (input
@@ -52,8 +52,9 @@ from dataclasses import dataclass, replace
 import torch
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArgumentError, UnknownNameError
+from naslib_zero.core.errors import InvalidArgumentError, UnknownNameError
 from search_spaces.darts_genotype import CELLS, Genotype
+from search_spaces.parsing import show
 
 STEMS = ("cifar", "imagenet", "none")
 
@@ -72,22 +73,23 @@ class DartsConfig:
     pool_bn: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("channels", "layers", "stem_multiplier"):
+        for name, limit in (("channels", 4096), ("layers", 256), ("stem_multiplier", 16)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidArgumentError(f"{name} must be a positive int, got {value!r}")
-        if self.stem not in STEMS:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+                raise InvalidArgumentError(
+                    f"{name} must be a positive int of at most {limit}, got {show(value)}")
+        if not isinstance(self.stem, str) or self.stem not in STEMS:
             raise InvalidArgumentError(
-                f"stem must be one of {', '.join(STEMS)}, got {self.stem!r}")
+                f"stem must be one of {', '.join(STEMS)}, got {show(self.stem)}")
         for name in ("auxiliary", "affine_ops", "pool_bn"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidArgumentError(
-                    f"{name} must be True or False, got {getattr(self, name)!r}")
+                    f"{name} must be True or False, got {show(getattr(self, name))}")
         if isinstance(self.drop_path_prob, bool) or \
                 not isinstance(self.drop_path_prob, int | float) or \
                 not 0.0 <= self.drop_path_prob < 1.0:
             raise InvalidArgumentError(
-                f"drop_path_prob must be in [0, 1), got {self.drop_path_prob!r}")
+                f"drop_path_prob must be in [0, 1), got {show(self.drop_path_prob)}")
         if self.auxiliary and self.layers < 3:
             raise InvalidArgumentError("an auxiliary head needs at least 3 cells")
 
@@ -110,11 +112,10 @@ PRESETS: dict[str, DartsConfig] = {
 
 
 def preset(name: str) -> DartsConfig:
-    try:
-        return PRESETS[name]
-    except KeyError:
+    if not isinstance(name, str) or name not in PRESETS:
         raise UnknownNameError(
-            f"unknown DARTS network preset {name!r}; available: {', '.join(PRESETS)}") from None
+            f"unknown DARTS network preset {show(name)}; available: {', '.join(PRESETS)}")
+    return PRESETS[name]
 
 
 # ---------------------------------------------------------------------------------- ops
@@ -317,16 +318,20 @@ class DartsNetwork(nn.Module):
                 self.auxiliary_head = AuxiliaryHead(c_prev, num_classes,
                                                     imagenet=config.stem == "imagenet")
         self.aux_index = 2 * config.layers // 3
-        self.aux_logits: torch.Tensor | None = None
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_with_aux(x)[0]
+
+    def forward_with_aux(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(logits, auxiliary logits); the latter only in training mode with an auxiliary
+        head, else None. Nothing is stored on the module, so a model stays copyable."""
         s0 = self.stem(x)
         s1 = self.stem1(s0)
-        self.aux_logits = None
+        aux_logits = None
         for i, cell in enumerate(self.cells):
             s0, s1 = s1, cell(s0, s1, self.drop_path_prob)
             if i == self.aux_index and self.auxiliary_head is not None and self.training:
-                self.aux_logits = self.auxiliary_head(s1)
-        return self.classifier(self.global_pooling(s1).flatten(1))
+                aux_logits = self.auxiliary_head(s1)
+        return self.classifier(self.global_pooling(s1).flatten(1)), aux_logits

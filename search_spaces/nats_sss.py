@@ -27,8 +27,6 @@ strings parse and re-index to their row, and the model's parameter count equals 
 
 from __future__ import annotations
 
-import numbers
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,10 +34,11 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArchitectureError
+from naslib_zero.core.errors import InvalidArchitectureError
 from naslib_zero.tables import TableInfo, register_benchmark
 from search_spaces.base import DatasetSpec, SearchSpace, check_index, register_space
 from search_spaces.nb201 import DATASET_ALIASES, DATASETS
+from search_spaces.parsing import as_values, check_text, int_text, is_int, show
 
 CHANNELS: tuple[int, ...] = (8, 16, 24, 32, 40, 48, 56, 64)
 NUM_LAYERS = 5
@@ -53,17 +52,17 @@ LAYERS: tuple[tuple[str, int, int], ...] = (
 _CHOICE = {c: i for i, c in enumerate(CHANNELS)}
 _ALLOWED = ", ".join(map(str, CHANNELS))
 _FORM = "C1:C2:C3:C4:C5"
-_INT = re.compile(r"[0-9]+")
+MAX_TEXT = 1_000
+"""Longest architecture string ``from_str`` reads."""
 
 Arch = tuple[int, ...]
 
 
 def _channel(v: Any, layer: int) -> int:
     """``v`` as a channel count of layer ``layer`` (0-based), or InvalidArchitectureError."""
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or int(v) not in _CHOICE:
-        shown = v.item() if isinstance(v, np.generic) else v
+    if not is_int(v) or int(v) not in _CHOICE:
         raise InvalidArchitectureError(
-            f"invalid channel count {shown!r} for layer C{layer + 1}: expected one of {_ALLOWED}")
+            f"invalid channel count {show(v)} for layer C{layer + 1}: expected one of {_ALLOWED}")
     return int(v)
 
 
@@ -75,7 +74,7 @@ def _check(arch: Any) -> Arch:
     if not isinstance(arch, tuple):
         raise InvalidArchitectureError(
             f"a NATS-sss architecture is a tuple of {NUM_LAYERS} channel counts, "
-            f"got {type(arch).__name__} {arch!r}")
+            f"got {type(arch).__name__} {show(arch)}")
     if len(arch) != NUM_LAYERS:
         raise InvalidArchitectureError(
             f"a NATS-sss architecture has {NUM_LAYERS} channel counts, got {len(arch)}")
@@ -90,21 +89,21 @@ class NATSSizeSpace(SearchSpace):
     datasets = DATASETS
 
     def from_str(self, s: str) -> Arch:
-        if not isinstance(s, str):
-            raise InvalidArchitectureError(
-                f"a NATS-sss architecture string must be a str, got {type(s).__name__}")
-        parts = [p.strip() for p in s.strip().split(":")]
+        text = check_text(s, "a NATS-sss architecture string", MAX_TEXT)
+        parts = [p.strip() for p in text.split(":")]
         if len(parts) != NUM_LAYERS:
             raise InvalidArchitectureError(
                 f"a NATS-sss architecture string has {NUM_LAYERS} channel counts joined by ':' "
                 f"({_FORM}), got {len(parts)} in {s!r}")
         arch = []
         for k, part in enumerate(parts):
-            if not _INT.fullmatch(part):
+            value = int_text(part)
+            if value is None:
                 raise InvalidArchitectureError(
-                    f"channel count C{k + 1} must be an integer, got {part!r} in {s!r}; "
+                    f"channel count C{k + 1} must be an integer (ASCII digits, no sign, "
+                    f"underscore or leading zero), got {show(part)} in {show(s)}; "
                     f"allowed: {_ALLOWED}")
-            arch.append(_channel(int(part), k))
+            arch.append(_channel(value, k))
         return tuple(arch)
 
     def to_str(self, arch: Arch) -> str:
@@ -153,22 +152,12 @@ class NATSSizeSpace(SearchSpace):
 
     def from_decisions(self, values: Sequence[int]) -> Arch:
         """Choice indices 0..7 per layer (index ``d`` is ``CHANNELS[d]``) to an Arch."""
-        try:
-            values = list(values)
-        except TypeError:
-            raise InvalidArchitectureError(
-                f"a NATS-sss decision vector is a sequence of {NUM_LAYERS} ints, got {values!r}"
-            ) from None
-        if len(values) != NUM_LAYERS:
-            raise InvalidArchitectureError(
-                f"a NATS-sss decision vector has {NUM_LAYERS} values, got {len(values)}")
+        values = as_values(values, "a NATS-sss decision vector", NUM_LAYERS)
         arch = []
         for k, v in enumerate(values):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) \
-                    or not 0 <= v < NUM_CHOICES:
-                shown = v.item() if isinstance(v, np.generic) else v
+            if not is_int(v) or not 0 <= v < NUM_CHOICES:
                 raise InvalidArchitectureError(
-                    f"invalid choice {shown!r} for layer C{k + 1}: expected an int in "
+                    f"invalid choice {show(v)} for layer C{k + 1}: expected an int in "
                     f"0..{NUM_CHOICES - 1} (channels {_ALLOWED})")
             arch.append(CHANNELS[int(v)])
         return tuple(arch)

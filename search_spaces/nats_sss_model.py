@@ -49,7 +49,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 
-from search_spaces.nb201 import EDGES, OPS
+from search_spaces.nb201_cell import EDGES, OPS
 from search_spaces.nb201_model import MacroSkeleton, ReLUConvBN, ResNetBasicblock
 
 GENOTYPE = (

@@ -38,7 +38,7 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import CorruptDataError
+from naslib_zero.core.errors import CorruptDataError
 from naslib_zero.tables import GroundTruth, Source, TableInfo, register_benchmark
 from search_spaces import nb101_spec as spec
 from search_spaces.base import DatasetSpec, SearchSpace, check_index, register_space
@@ -157,7 +157,7 @@ _OFFICIAL_ORIGIN = ("the official NAS-Bench-101 file nasbench_only108.tfrecord "
 
 def _load_official(table: TableInfo, root: Path, source: Source) -> GroundTruth:
     """The official file: mean over repeats of the final 108-epoch accuracy, in percent."""
-    from naslib_zero.nb101_official import read_nb101_tfrecord
+    from naslib_zero.tables.nb101_official import read_nb101_tfrecord
 
     path = root / table.file if isinstance(source, str) and source == "auto" else Path(source)
     keys, archs, values = [], [], []

@@ -43,7 +43,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
+from naslib_zero.core.errors import InvalidArchitectureError, InvalidArgumentError
 
 INPUT, OUTPUT = "input", "output"
 CONV3X3, CONV1X1, MAXPOOL3X3 = "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"

@@ -51,12 +51,13 @@ from typing import Any
 
 import numpy as np
 
-from naslib_zero.errors import (
+from naslib_zero.core.errors import (
     CorruptDataError,
     DataNotFoundError,
     InvalidArchitectureError,
     InvalidArgumentError,
 )
+from search_spaces.parsing import as_values, check_text, is_int, show
 
 INPUT = "input"
 OUTPUT = "output"
@@ -86,6 +87,8 @@ _VALID = ", ".join(LABELS)
 _CODE_LIMIT = 1 << (EDGE_SPOTS + 2 * OP_SPOTS)
 _INDEX_PATH = ("resources", "nb101_index.npz")
 _BIG = np.iinfo(np.int64).max
+MAX_TEXT = 1_000
+"""Longest string :func:`from_str` reads (the longest spec prints in about 160 characters)."""
 
 Matrix = tuple[tuple[int, ...], ...]
 
@@ -139,7 +142,20 @@ def _bad(message: str) -> InvalidArchitectureError:
 
 
 def _as_rows(matrix: Any) -> list[list[int]]:
-    """``matrix`` as a square list of 0/1 int rows (shape and value checks only)."""
+    """``matrix`` as a square list of 0/1 int rows (shape and value checks only; nested lists
+    are checked to be at most 7 x 7 numbers before numpy sees them)."""
+    if isinstance(matrix, str | bytes | bytearray):
+        raise _bad(f"the matrix must be square (V x V), got a {type(matrix).__name__}")
+    if isinstance(matrix, list | tuple):
+        if len(matrix) > NUM_VERTICES:
+            raise _bad(f"too many vertices: {len(matrix)} (at most {NUM_VERTICES})")
+        for row in matrix:
+            if not isinstance(row, list | tuple | np.ndarray) or len(row) != len(matrix):
+                raise _bad("the matrix must be square (V x V), got a ragged "
+                           f"{type(matrix).__name__}")
+            for x in row:
+                if not isinstance(x, numbers.Number | np.bool_):
+                    raise _bad(f"matrix entries must be 0 or 1, got {show(x)}")
     if isinstance(matrix, list | tuple) and all(  # fast path: nested lists of plain 0/1 ints
             isinstance(row, list | tuple) and len(row) == len(matrix)
             and all(type(x) is int and (x == 0 or x == 1) for x in row) for row in matrix):
@@ -151,12 +167,14 @@ def _as_rows(matrix: Any) -> list[list[int]]:
             from exc
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         raise _bad(f"the matrix must be square (V x V), got shape {arr.shape}")
+    if arr.shape[0] > NUM_VERTICES:
+        raise _bad(f"too many vertices: {arr.shape[0]} (at most {NUM_VERTICES})")
     if arr.dtype.kind not in "biuf":
         raise _bad(f"matrix entries must be 0 or 1, got dtype {arr.dtype}")
     bad = ~np.isin(arr, (0, 1))
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise _bad(f"matrix entries must be 0 or 1, got {arr[i, j]!r} at [{i}, {j}]")
+        raise _bad(f"matrix entries must be 0 or 1, got {show(arr[i, j])} at [{i}, {j}]")
     return arr.astype(np.int64).tolist()
 
 
@@ -189,19 +207,19 @@ def _validate_and_prune(matrix: Any, ops: Any) -> tuple[Matrix, tuple[str, ...]]
         raise _bad(f"a spec needs at least 2 vertices (input and output), got {n}")
     if isinstance(ops, str) or not isinstance(ops, Sequence | np.ndarray):
         raise _bad(f"ops must be a sequence of {n} labels, got {type(ops).__name__}")
-    ops = [str(op) if isinstance(op, np.str_) else op for op in ops]
     if len(ops) != n:
         raise _bad(f"ops has {len(ops)} labels but the matrix is {n} x {n}")
+    ops = [str(op) if isinstance(op, np.str_) else op for op in ops]
     for v, op in enumerate(ops):
         if not isinstance(op, str) or op not in _HASH_LABEL:
-            raise _bad(f"unknown op label {op!r} at vertex {v}; valid labels: {_VALID}")
+            raise _bad(f"unknown op label {show(op)} at vertex {v}; valid labels: {_VALID}")
     if ops[0] != INPUT:
-        raise _bad(f"the first label must be {INPUT!r}, got {ops[0]!r}")
+        raise _bad(f"the first label must be {INPUT!r}, got {show(ops[0])}")
     if ops[-1] != OUTPUT:
-        raise _bad(f"the last label must be {OUTPUT!r}, got {ops[-1]!r}")
+        raise _bad(f"the last label must be {OUTPUT!r}, got {show(ops[-1])}")
     for v in range(1, n - 1):
         if ops[v] not in _OP_INDEX:
-            raise _bad(f"interior vertex {v} has label {ops[v]!r}; interior labels must be one "
+            raise _bad(f"interior vertex {v} has label {show(ops[v])}; interior labels must be one "
                        f"of {', '.join(OPS)}")
     for i in range(n):
         for j in range(i + 1):
@@ -399,7 +417,7 @@ def decode_code(code: int) -> NB101Arch:
     if isinstance(code, bool) or not isinstance(code, numbers.Integral) \
             or not 0 <= code < _CODE_LIMIT:
         raise InvalidArchitectureError(
-            f"an NB101 code is an int in [0, 2**31), got {code!r}")
+            f"an NB101 code is an int in [0, 2**31), got {show(code)}")
     code = int(code)
     bits = [code >> t & 1 for t in range(EDGE_SPOTS)]
     ops = [code >> (EDGE_SPOTS + 2 * k) & 3 for k in range(OP_SPOTS)]
@@ -426,15 +444,12 @@ def to_decisions(arch: NB101Arch) -> list[int]:
 def from_decisions(values: Sequence[int]) -> NB101Arch:
     """The pruned spec of a decision vector (see :data:`DECISIONS`); InvalidArchitectureError
     if a value is out of range or the spec is invalid (disconnected, more than 9 edges)."""
-    if isinstance(values, str) or len(values) != len(DECISIONS):
-        raise InvalidArchitectureError(
-            f"an NB101 decision vector has {len(DECISIONS)} values (21 edges, 5 ops), "
-            f"got {len(values)}")
+    values = as_values(values, "an NB101 decision vector (21 edges, 5 ops)", len(DECISIONS))
     for d, (v, k) in enumerate(zip(values, DECISIONS)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v < k:
+        if not is_int(v) or not 0 <= v < k:
             what = f"edge {TRIU[d]}" if d < EDGE_SPOTS else f"op of vertex {d - EDGE_SPOTS + 1}"
             raise InvalidArchitectureError(
-                f"NB101 decision {d} ({what}) must be an int in 0..{k - 1}, got {v!r}")
+                f"NB101 decision {d} ({what}) must be an int in 0..{k - 1}, got {show(v)}")
     return prune(*_padded_spec([int(v) for v in values[:EDGE_SPOTS]],
                                [int(v) for v in values[EDGE_SPOTS:]]))
 
@@ -463,10 +478,8 @@ def to_str(arch: NB101Arch) -> str:
 
 def from_str(s: str) -> NB101Arch:
     """Parse :func:`to_str`'s form (unpruned specs are accepted and pruned)."""
-    if not isinstance(s, str):
-        raise InvalidArchitectureError(f"an NB101 string is a str, got {type(s).__name__}")
+    text = check_text(s, "an NB101 string", MAX_TEXT)
     form = "expected 'ROW.ROW...ROW/label,...,label', e.g. '01.00/input,output'"
-    text = s.strip()
     if text.count("/") != 1:
         raise InvalidArchitectureError(
             f"malformed NB101 string {s!r}: {form} (exactly one '/')")
@@ -516,7 +529,7 @@ def mutate(arch: NB101Arch, rng: np.random.Generator, mutation_rate: float = 1.0
     if isinstance(mutation_rate, bool) or not isinstance(mutation_rate, numbers.Real) \
             or not 0 < mutation_rate <= OP_SPOTS:
         raise InvalidArgumentError(
-            f"mutation_rate must be a number in (0, {OP_SPOTS}], got {mutation_rate!r}")
+            f"mutation_rate must be a number in (0, {OP_SPOTS}], got {show(mutation_rate)}")
     own = module_hash(arch)
     bits, ops = _padded(arch)
     ops = [op if op >= 0 else int(rng.integers(len(OPS))) for op in ops]
@@ -616,7 +629,8 @@ def _lookup() -> tuple[np.ndarray, np.ndarray]:
 def from_index(i: int) -> NB101Arch:
     """The canonical spec of index ``i`` (the ``i``-th hash in sorted order)."""
     if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < SIZE:
-        raise InvalidArchitectureError(f"NB101 index must be an int in [0, {SIZE}), got {i!r}")
+        raise InvalidArchitectureError(
+            f"NB101 index must be an int in [0, {SIZE}), got {show(i)}")
     return decode_code(int(load_index()[int(i)]))
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -43,21 +42,22 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import CorruptDataError, InvalidArchitectureError, InvalidArgumentError
+from naslib_zero.core.errors import CorruptDataError, InvalidArchitectureError, InvalidArgumentError
 from naslib_zero.tables import Source, TableInfo, load_csv_table, register_benchmark
 from search_spaces.base import DatasetSpec, SearchSpace, check_index, register_space
-
-OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
-EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
-"""(source node, target node) of each position of an Arch."""
+from search_spaces.nb201_cell import EDGES, NONE, OPS, SKIP
+from search_spaces.parsing import as_values, check_text, is_int, show
 
 NUM_EDGES = len(EDGES)
 NUM_OPS = len(OPS)
-NONE, SKIP = OPS.index("none"), OPS.index("skip_connect")
 SIZE = NUM_OPS**NUM_EDGES
 _FORM = "|op~0|+|op~0|op~1|+|op~0|op~1|op~2|"
 _VALID_OPS = ", ".join(OPS)
 _WEIGHTS = NUM_OPS ** np.arange(NUM_EDGES - 1, -1, -1)  # base-5 code, first edge most significant
+MAX_TEXT = 1_000
+"""Longest architecture string ``from_str`` reads (the longest prints in 151 characters)."""
+MAX_C, MAX_N = 4096, 256
+"""Largest ``C`` and ``N`` options."""
 
 Arch = tuple[int, ...]
 
@@ -78,10 +78,9 @@ def _edge_name(e: int) -> str:
 
 def _op_value(v: Any, where: str) -> int:
     """``v`` as an op index, or InvalidArchitectureError naming ``where``."""
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v < NUM_OPS:
-        shown = v.item() if isinstance(v, np.generic) else v
+    if not is_int(v) or not 0 <= v < NUM_OPS:
         raise InvalidArchitectureError(
-            f"invalid op {shown!r} on {where}: expected an int in 0..{NUM_OPS - 1} ({_VALID_OPS})"
+            f"invalid op {show(v)} on {where}: expected an int in 0..{NUM_OPS - 1} ({_VALID_OPS})"
         )
     return int(v)
 
@@ -105,7 +104,7 @@ def _check(arch: Any) -> Arch:
     if not isinstance(arch, tuple):
         raise InvalidArchitectureError(
             f"an NB201 architecture is a tuple of {NUM_EDGES} op indices, "
-            f"got {type(arch).__name__} {arch!r}"
+            f"got {type(arch).__name__} {show(arch)}"
         )
     return _check_values(arch, "architecture")
 
@@ -167,17 +166,14 @@ class NB201Space(SearchSpace):
     def __init__(self, C: int = 16, N: int = 5) -> None:  # noqa: N803
         """``C`` and ``N``: the network's first-stage channels and cells per stage (the
         benchmark's 16 and 5 by default; smaller for reduced training, e.g. ``C=4``)."""
-        for name, value in (("C", C), ("N", N)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidArgumentError(f"nb201: {name} must be a positive int, got {value!r}")
+        for name, value, limit in (("C", C, MAX_C), ("N", N, MAX_N)):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+                raise InvalidArgumentError(
+                    f"nb201: {name} must be a positive int of at most {limit}, got {show(value)}")
         self.C, self.N = C, N
 
     def from_str(self, s: str) -> Arch:
-        if not isinstance(s, str):
-            raise InvalidArchitectureError(
-                f"an NB201 architecture string must be a str, got {type(s).__name__}"
-            )
-        parts = s.strip().split("+")
+        parts = check_text(s, "an NB201 architecture string", MAX_TEXT).split("+")
         if len(parts) != 3:
             raise InvalidArchitectureError(
                 f"an NB201 architecture string has 3 nodes joined by '+' ({_FORM}), "
@@ -258,12 +254,7 @@ class NB201Space(SearchSpace):
         return [NUM_OPS] * NUM_EDGES
 
     def from_decisions(self, values: Sequence[int]) -> Arch:
-        try:
-            values = list(values)
-        except TypeError:
-            raise InvalidArchitectureError(
-                f"an NB201 decision vector is a sequence of {NUM_EDGES} ints, got {values!r}"
-            ) from None
+        values = as_values(values, "an NB201 decision vector", NUM_EDGES)
         return _check_values(values, "decision vector")
 
     def to_decisions(self, arch: Arch) -> list[int]:
@@ -354,7 +345,9 @@ def _tables() -> list[TableInfo]:
 def _load(table: TableInfo, root, source: Source):
     if isinstance(source, str) and source == "auto":
         return load_csv_table(table, root)
-    from naslib_zero.nb201_official import load_official_table  # imports torch: only on demand
+    from naslib_zero.tables.nb201_official import (
+        load_official_table,  # imports torch: only on demand
+    )
 
     return load_official_table(source, table.dataset, table.metric, cache_root=root)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from search_spaces.nb201 import EDGES, NONE, OPS
+from search_spaces.nb201_cell import EDGES, NONE, OPS
 
 C, N = 16, 5
 

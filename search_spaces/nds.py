@@ -21,6 +21,14 @@ String form (``to_str``; ``from_str`` reads it back)::
 
 ``from_config(net)`` takes the ``net`` dict of a record, ``to_config`` gives it back.
 
+Ranges (every architecture, whatever parser built it): at most :data:`MAX_STAGES` stages after
+the stem, stage depths in 1..:data:`MAX_DEPTH`, widths and group counts in 1..:data:`MAX_WIDTH`,
+bottleneck multipliers in (0, 64] (every NDS record lies far inside: at most 4 stages, depth
+24, width 1024, 16 groups). ``from_str`` reads exactly the grammar ``to_str`` prints: ints in
+ASCII digits without sign, underscore or leading zero, multipliers as ASCII decimals
+(``0.25``), at most :data:`MAX_TEXT` characters. ``from_decisions`` takes one int per decision
+(numpy integers too; never a bool, float or string) in the decision's range.
+
 Design spaces (``sample``, ``decisions``, ``mutate``, ``neighbors``): each stage's depth,
 width, and for ResNeXt bottleneck multiplier and group count, drawn independently and
 uniformly from the family's choices (:data:`FAMILIES`), on a fixed stage layout (strides).
@@ -58,7 +66,7 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import CorruptDataError, InvalidArchitectureError
+from naslib_zero.core.errors import CorruptDataError, InvalidArchitectureError
 from naslib_zero.tables import (
     GroundTruth,
     Source,
@@ -69,12 +77,21 @@ from naslib_zero.tables import (
 )
 from search_spaces.base import DatasetSpec, SearchSpace, get_space, register_space
 from search_spaces.nds_model import STEM_STRIDE, AnyNetNetwork, StageSpec, count_complexity
+from search_spaces.parsing import as_values, check_text, float_text, int_text, is_int, show
 
 BLOCK_TYPES = ("res_basic_block", "res_bottleneck_block", "double_plain_block")
 BOTTLENECK = "res_bottleneck_block"
 IMAGENET = DatasetSpec("imagenet", (3, 224, 224), 1000)
 CIFAR10 = DatasetSpec("cifar10", (3, 32, 32), 10)
 _LISTS = ("ds", "ws", "ss", "bot_muls", "num_gs")
+MAX_STAGES = 8
+"""Most stages after the stem (NDS records have at most 4)."""
+MAX_DEPTH = 64
+"""Largest stage depth (blocks per stage; NDS records: 24)."""
+MAX_WIDTH = 4096
+"""Largest width and group count (NDS records: 1024 and 16)."""
+MAX_TEXT = 1_000
+"""Longest string ``from_str`` reads."""
 
 
 @dataclass(frozen=True)
@@ -134,26 +151,34 @@ FAMILIES: dict[str, Family] = {
 # ------------------------------------------------------------------------------ validation
 
 
-def _ints(name: str, values: Any, minimum: int = 1) -> tuple[int, ...]:
+def _sequence(name: str, values: Any, what: str) -> Sequence:
     if isinstance(values, str) or not isinstance(values, Sequence):
-        raise InvalidArchitectureError(f"{name} must be a list of ints, got {values!r}")
+        raise InvalidArchitectureError(f"{name} must be a list of {what}, got {show(values)}")
+    if len(values) > MAX_STAGES + 1:
+        raise InvalidArchitectureError(
+            f"{name} has {len(values)} entries: at most {MAX_STAGES + 1} (stem + {MAX_STAGES} "
+            "stages)")
+    return values
+
+
+def _ints(name: str, values: Any, minimum: int = 1) -> tuple[int, ...]:
+    maximum = MAX_DEPTH if name == "ds" else MAX_WIDTH
     out = []
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < minimum:
+    for v in _sequence(name, values, "ints"):
+        if not is_int(v) or not minimum <= v <= maximum:
             raise InvalidArchitectureError(
-                f"{name} must hold ints >= {minimum}, got {v!r} in {list(values)!r}")
+                f"{name} must hold ints >= {minimum} and <= {maximum}, got {show(v)} in "
+                f"{show(values)}")
         out.append(int(v))
     return tuple(out)
 
 
 def _floats(name: str, values: Any) -> tuple[float, ...]:
-    if isinstance(values, str) or not isinstance(values, Sequence):
-        raise InvalidArchitectureError(f"{name} must be a list of numbers, got {values!r}")
     out = []
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 < v <= 64:
+    for v in _sequence(name, values, "numbers"):
+        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real) or not 0 < v <= 64:
             raise InvalidArchitectureError(
-                f"{name} must hold numbers in (0, 64], got {v!r} in {list(values)!r}")
+                f"{name} must hold numbers in (0, 64], got {show(v)} in {show(values)}")
         out.append(float(v))
     return tuple(out)
 
@@ -163,12 +188,14 @@ def check_arch(arch: AnyNetArch, family: Family) -> AnyNetArch:
     saying what is wrong (lengths, stem entries, strides, groups that do not divide)."""
     if not isinstance(arch, AnyNetArch):
         raise InvalidArchitectureError(
-            f"an NDS AnyNet architecture is an AnyNetArch, got {type(arch).__name__} {arch!r}")
+            f"an NDS AnyNet architecture is an AnyNetArch, got {type(arch).__name__} "
+            f"{show(arch)}")
+    make_arch(arch.block_type, arch.ds, arch.ws, arch.ss, arch.bot_muls, arch.num_gs)
     if arch.block_type != family.block_type:
         known = f"one of {', '.join(BLOCK_TYPES)}" if arch.block_type not in BLOCK_TYPES \
             else f"{family.block_type!r} in this space"
         raise InvalidArchitectureError(
-            f"unknown block type {arch.block_type!r}: expected {known}")
+            f"unknown block type {show(arch.block_type)}: expected {known}")
     n = len(arch.ds)
     if n < 2 or len(arch.ws) != n or len(arch.ss) != n:
         raise InvalidArchitectureError(
@@ -205,7 +232,7 @@ def make_arch(block_type: Any, ds: Any, ws: Any, ss: Any, bot_muls: Any = (),
               num_gs: Any = ()) -> AnyNetArch:
     """An AnyNetArch with plain-typed fields (validated per field, not against a family)."""
     if not isinstance(block_type, str):
-        raise InvalidArchitectureError(f"block_type must be a str, got {block_type!r}")
+        raise InvalidArchitectureError(f"block_type must be a str, got {show(block_type)}")
     return AnyNetArch(block_type, _ints("ds", ds), _ints("ws", ws), _ints("ss", ss),
                       _floats("bot_muls", bot_muls), _ints("num_gs", num_gs))
 
@@ -229,10 +256,11 @@ class AnyNetSpace(SearchSpace):
     def from_config(self, net: Mapping[str, Any]) -> AnyNetArch:
         """The architecture of an NDS record's ``net`` dict."""
         if not isinstance(net, Mapping):
-            raise InvalidArchitectureError(f"an NDS net config is a dict, got {net!r}")
+            raise InvalidArchitectureError(f"an NDS net config is a dict, got {show(net)}")
         missing = [k for k in ("block_type", "ds", "ws", "ss") if k not in net]
         if missing:
-            raise InvalidArchitectureError(f"NDS net config lacks {', '.join(missing)}: {net!r}")
+            raise InvalidArchitectureError(
+                f"NDS net config lacks {', '.join(missing)}: {show(net)}")
         arch = make_arch(net["block_type"], net["ds"], net["ws"], net["ss"],
                          net.get("bot_muls", ()), net.get("num_gs", ()))
         return check_arch(arch, self.family)
@@ -243,23 +271,21 @@ class AnyNetSpace(SearchSpace):
         return {"block_type": arch.block_type, **{k: list(getattr(arch, k)) for k in _LISTS}}
 
     def from_str(self, s: str) -> AnyNetArch:
-        if not isinstance(s, str):
-            raise InvalidArchitectureError(
-                f"an NDS architecture string must be a str, got {type(s).__name__}")
-        block_type, *fields = [p.strip() for p in s.strip().split(";")]
+        text = check_text(s, "an NDS architecture string", MAX_TEXT)
+        block_type, *fields = [p.strip() for p in text.split(";")]
         net: dict[str, Any] = {"block_type": block_type}
         for item in fields:
-            key, sep, text = item.partition("=")
+            key, sep, value = item.partition("=")
             if not sep or key not in _LISTS or key in net:
                 raise InvalidArchitectureError(
-                    f"bad field {item!r} in {s!r}: expected one each of "
+                    f"bad field {show(item)} in {show(s)}: expected one each of "
                     f"{', '.join(k + '=...' for k in _LISTS)}")
-            try:
-                parse = float if key == "bot_muls" else int
-                net[key] = [parse(v) for v in text.split(",")] if text else []
-            except ValueError:
+            parse = float_text if key == "bot_muls" else int_text
+            net[key] = [parse(v.strip()) for v in value.split(",")] if value else []
+            if None in net[key]:
                 raise InvalidArchitectureError(
-                    f"field {key} of {s!r} is not a list of numbers: {text!r}") from None
+                    f"field {key} of {show(s)} is not a list of numbers in ASCII digits (no "
+                    f"sign, underscore or leading zero): {show(value)}")
         return self.from_config(net)
 
     def to_str(self, arch: AnyNetArch) -> str:
@@ -274,17 +300,14 @@ class AnyNetSpace(SearchSpace):
         return stem + [len(c) for _ in self.family.strides for c in self.family.stage_choices]
 
     def from_decisions(self, values: Sequence[int]) -> AnyNetArch:
-        family = self.family
-        try:
-            values = [int(v) for v in values]
-        except (TypeError, ValueError):
-            raise InvalidArchitectureError(
-                f"an NDS decision vector is a sequence of ints, got {values!r}") from None
-        sizes = self.decisions()
-        if len(values) != len(sizes) or any(not 0 <= v < n for v, n in zip(values, sizes)):
-            raise InvalidArchitectureError(
-                f"{self.name} decisions take {len(sizes)} values with ranges {sizes}, "
-                f"got {values}")
+        family, sizes = self.family, self.decisions()
+        values = as_values(values, f"an {self.name} decision vector", len(sizes))
+        for k, (v, n) in enumerate(zip(values, sizes)):
+            if not is_int(v) or not 0 <= v < n:
+                raise InvalidArchitectureError(
+                    f"{self.name} decision {k} must be an int in 0..{n - 1} (ranges {sizes}), "
+                    f"got {show(v)}")
+        values = [int(v) for v in values]
         stem = family.stem_widths[values.pop(0)] if len(family.stem_widths) > 1 \
             else family.stem_widths[0]
         per = len(family.stage_choices)

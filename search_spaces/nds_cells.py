@@ -17,6 +17,15 @@ with replacement give). String form (``to_str``; ``from_str`` reads it back)::
 
     depth=14;width=48;aux=False;drop_prob=0.0;Genotype(normal=[('none', 0), ...], ...)
 
+Ranges (every architecture, whatever parser built it): ``depth`` one of :data:`DEPTHS`
+(6, 10, 14, 18, 22) and ``width`` one of :data:`WIDTHS` (32, 48, 64, 80, 96), the values of
+the design space and of every record; ``aux`` True or False; ``drop_prob`` in [0, 1).
+``from_str`` reads exactly the grammar ``to_str`` prints: the four fields in that order,
+``depth`` and ``width`` in ASCII digits without sign, underscore or leading zero,
+``drop_prob`` an ASCII decimal (``0.0``, ``0.2``, ``1e-05``), then the ``Genotype(...)``
+string (:func:`search_spaces.darts_genotype.read_genotype`; not the compact form), at most
+:data:`MAX_TEXT` characters in all; anything else is an InvalidArchitectureError.
+
 ``from_config(net)`` takes the ``net`` dict of a record, ``to_config`` gives it back.
 
 ``to_model(arch, "imagenet")`` is pycls' ``NetworkImageNet`` (the DARTS ImageNet network;
@@ -50,16 +59,19 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArchitectureError
+from naslib_zero.core.errors import InvalidArchitectureError
 from search_spaces.base import DatasetSpec, SearchSpace, register_space
 from search_spaces.darts import DartsSpace
-from search_spaces.darts_genotype import CELLS, OPS, Genotype, Rules
+from search_spaces.darts_genotype import CELLS, OPS, Genotype, Rules, read_genotype
 from search_spaces.darts_model import DartsConfig, DartsNetwork
 from search_spaces.nds import CIFAR10, IMAGENET, register_nds
 from search_spaces.nds_model import nas_cell_flops, nds_complexity
+from search_spaces.parsing import as_values, check_text, float_text, int_text, is_int, show
 
 DEPTHS: tuple[int, ...] = (6, 10, 14, 18, 22)
 WIDTHS: tuple[int, ...] = (32, 48, 64, 80, 96)
+MAX_TEXT = 10_200
+"""Longest string ``from_str`` reads (a genotype string and the four fields)."""
 
 
 @dataclass(frozen=True)
@@ -133,16 +145,18 @@ class CellSpace(SearchSpace):
     def from_config(self, net: Mapping[str, Any]) -> CellArch:
         """The architecture of an NDS record's ``net`` dict."""
         if not isinstance(net, Mapping):
-            raise InvalidArchitectureError(f"an NDS net config is a dict, got {net!r}")
+            raise InvalidArchitectureError(f"an NDS net config is a dict, got {show(net)}")
         missing = [k for k in ("genotype", *_FIELDS) if k not in net]
         genotype = net.get("genotype")
         if not missing and isinstance(genotype, Mapping):
             missing = [f"genotype.{k}" for k in ("normal", "normal_concat", "reduce",
                                                   "reduce_concat") if k not in genotype]
         elif not missing:
-            raise InvalidArchitectureError(f"net.genotype must be a dict, got {genotype!r}")
+            raise InvalidArchitectureError(
+                f"net.genotype must be a dict, got {show(genotype)}")
         if missing:
-            raise InvalidArchitectureError(f"NDS net config lacks {', '.join(missing)}: {net!r}")
+            raise InvalidArchitectureError(
+                f"NDS net config lacks {', '.join(missing)}: {show(net)}")
         parsed = self.rules.from_parts(genotype["normal"], genotype["normal_concat"],
                                        genotype["reduce"], genotype["reduce_concat"])
         return _checked(parsed, *(net[k] for k in _FIELDS))
@@ -159,31 +173,30 @@ class CellSpace(SearchSpace):
                 "genotype": genotype, "width": arch.width}
 
     def from_str(self, s: str) -> CellArch:
-        if not isinstance(s, str):
-            raise InvalidArchitectureError(
-                f"an {self.name} architecture string must be a str, got {type(s).__name__}")
-        *fields, genotype = s.strip().split(";", len(_FIELDS))
+        text = check_text(s, f"an {self.name} architecture string", MAX_TEXT)
+        *fields, genotype = text.split(";", len(_FIELDS))
         values: dict[str, str] = {}
         for item in fields:
-            key, sep, text = item.strip().partition("=")
+            key, sep, value = item.strip().partition("=")
             if not sep or key not in _FIELDS or key in values:
                 raise InvalidArchitectureError(
-                    f"bad field {item!r} in {s[:80]!r}: expected "
+                    f"bad field {show(item)} in {show(s)}: expected "
                     f"{';'.join(k + '=...' for k in _FIELDS)};Genotype(...)")
-            values[key] = text.strip()
+            values[key] = value.strip()
         if len(values) != len(_FIELDS):
             raise InvalidArchitectureError(
-                f"{s[:80]!r} lacks one of {', '.join(_FIELDS)} before the genotype")
-        try:
-            depth, width = int(values["depth"]), int(values["width"])
-            drop_prob = float(values["drop_prob"])
-        except ValueError:
+                f"{show(s)} lacks one of {', '.join(_FIELDS)} before the genotype")
+        depth, width = int_text(values["depth"]), int_text(values["width"])
+        drop_prob = float_text(values["drop_prob"])
+        if depth is None or width is None or drop_prob is None:
             raise InvalidArchitectureError(
-                f"depth and width must be ints and drop_prob a number in {s[:80]!r}") from None
+                "depth and width must be ints and drop_prob a number, in ASCII digits without "
+                f"sign, underscore or leading zero, in {show(s)}")
         if values["aux"] not in ("True", "False"):
-            raise InvalidArchitectureError(f"aux must be True or False, got {values['aux']!r}")
-        return _checked(self.rules.parse(genotype), depth, width, values["aux"] == "True",
-                        drop_prob)
+            raise InvalidArchitectureError(
+                f"aux must be True or False, got {show(values['aux'])}")
+        return _checked(self.rules.from_parts(*read_genotype(genotype)), depth, width,
+                        values["aux"] == "True", drop_prob)
 
     def to_str(self, arch: CellArch) -> str:
         arch = self._check(arch)
@@ -222,17 +235,13 @@ class CellSpace(SearchSpace):
         return self.rules.decisions() + [len(DEPTHS), len(WIDTHS)]
 
     def from_decisions(self, values: Sequence[int]) -> CellArch:
-        values = list(values)
-        if len(values) != len(self.decisions()):
-            raise InvalidArchitectureError(
-                f"expected {len(self.decisions())} decisions, got {len(values)}")
+        values = as_values(values, f"an {self.name} decision vector", len(self.decisions()))
         genotype = self.rules.from_decisions(values[:-2])
         depth, width = values[-2:]
         for v, choices in ((depth, DEPTHS), (width, WIDTHS)):
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or \
-                    not 0 <= v < len(choices):
+            if not is_int(v) or not 0 <= v < len(choices):
                 raise InvalidArchitectureError(
-                    f"depth/width decision {v!r} outside 0..{len(choices) - 1}")
+                    f"depth/width decision {show(v)} outside 0..{len(choices) - 1}")
         return CellArch(genotype, DEPTHS[depth], WIDTHS[width])
 
     def to_decisions(self, arch: CellArch) -> list[int]:
@@ -287,18 +296,23 @@ class CellSpace(SearchSpace):
 
 
 def _checked(genotype: Genotype, depth: Any, width: Any, aux: Any, drop_prob: Any) -> CellArch:
-    for name, value in (("depth", depth), ("width", width)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise InvalidArchitectureError(f"{name} must be a positive int, got {value!r}")
-    if width % 2:
-        raise InvalidArchitectureError(
-            f"width must be even (factorized reduce halves it), got {width}")
+    """The CellArch of checked fields (ranges in the module docstring)."""
+    for name, value, choices in (("depth", depth, DEPTHS), ("width", width, WIDTHS)):
+        if not is_int(value) or value < 1:
+            raise InvalidArchitectureError(f"{name} must be a positive int, got {show(value)}")
+        if name == "width" and value % 2:
+            raise InvalidArchitectureError(
+                f"width must be even (factorized reduce halves it), got {show(value)}")
+        if value not in choices:
+            raise InvalidArchitectureError(
+                f"{name} must be one of {', '.join(map(str, choices))} (the NDS cell design "
+                f"spaces), got {show(value)}")
     if not isinstance(aux, bool):
-        raise InvalidArchitectureError(f"aux must be True or False, got {aux!r}")
+        raise InvalidArchitectureError(f"aux must be True or False, got {show(aux)}")
     if isinstance(drop_prob, bool) or not isinstance(drop_prob, int | float) or \
             not 0.0 <= drop_prob < 1.0:
-        raise InvalidArchitectureError(f"drop_prob must be in [0, 1), got {drop_prob!r}")
-    return CellArch(genotype, int(depth), int(width), aux, float(drop_prob))
+        raise InvalidArchitectureError(f"drop_prob must be in [0, 1), got {show(drop_prob)}")
+    return CellArch(genotype, int(depth), int(width), aux, float(drop_prob) + 0.0)  # no -0.0
 
 
 def _factory(name: str):

@@ -32,7 +32,7 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArgumentError
+from naslib_zero.core.errors import InvalidArgumentError
 from naslib_zero.tables import GroundTruth
 from search_spaces.base import Arch, DatasetSpec, SearchSpace, check_index
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from naslib_zero.errors import InvalidArgumentError
+from naslib_zero.core.errors import InvalidArgumentError
 from search_spaces.base import Arch, SearchSpace
 
 Chooser = Callable[[Sequence[Arch]], Arch]
@@ -43,6 +43,13 @@ class Strategy(ABC):
         self.proposals = proposals
         self.chooser: Chooser | None = None
         self.rejected = 0  # decision vectors the space rejected (see SearchSpace.decode)
+
+    @property
+    def initial_queries(self) -> int:
+        """Queries the strategy answers before it uses any told value (an initial random
+        population, or the warm-start pool's best); a budget that does not exceed it makes
+        the search random search (or the pool's best). 0 by default."""
+        return 0
 
     def warm_start(self, archs: Sequence[Arch], scores: Sequence[float]) -> None:  # noqa: B027
         """Seed the strategy with proxy-scored architectures, best first (default: ignore)."""

@@ -26,10 +26,10 @@ import math
 from collections import deque
 from collections.abc import Sequence
 
-from naslib_zero.errors import InvalidArgumentError
+from naslib_zero.core.errors import InvalidArgumentError
 from search_spaces.base import Arch, SearchSpace
-from strategies import register_strategy
 from strategies.base import Strategy
+from strategies.registry import register_strategy
 
 
 @register_strategy("re")
@@ -50,6 +50,10 @@ class AgingEvolution(Strategy):
             population, tournament, move_prob)
         self.population: deque[tuple[Arch, float]] = deque()  # oldest first
         self._queue: deque[Arch] = deque()
+
+    @property
+    def initial_queries(self) -> int:
+        return self.population_size
 
     def warm_start(self, archs: Sequence[Arch], scores: Sequence[float]) -> None:
         self._queue = deque(archs[: self.population_size])

@@ -3,7 +3,9 @@
 Ground-truth queries (``oracle`` calls) are the expensive resource and are what ``budget``
 counts; proxy evaluations are counted separately by the scorer. An architecture whose
 canonical form was already evaluated is never paid for again: the strategy is told the known
-value and asked for another one.
+value and asked for another one. A strategy that proposes only evaluated architectures
+(``max_repeats`` in a row: the space ran out, or the strategy is stuck) ends the search early;
+:attr:`SearchResult.stopped` says why.
 """
 
 from __future__ import annotations
@@ -14,14 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from naslib_zero.errors import InvalidArgumentError, NaslibZeroError
+from naslib_zero.core.errors import InvalidArgumentError
 from search_spaces.base import Arch, SearchSpace
 from strategies.base import Strategy
 from strategies.zero_cost import ProxyScorer, random_pool
 
-
-class StrategyStuckError(NaslibZeroError, RuntimeError):
-    """The strategy keeps proposing architectures that were already evaluated."""
+COUNTED_CLASSES = 100_000  # spaces up to this size have their distinct networks counted
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class SearchResult:
     strategy: Strategy
     queries: list[Query] = field(default_factory=list)
     repeats: int = 0  # proposals of already evaluated canonical forms (not paid for)
+    stopped: str | None = None  # why the search ended before its budget (None: it did not)
 
     @property
     def best(self) -> Query:
@@ -52,12 +53,15 @@ class SearchResult:
 
 def run_search(space: SearchSpace, strategy: Strategy, oracle: Callable[[Arch], float], *,
                budget: int, seed: int = 0, scorer: ProxyScorer | None = None,
-               warmup: int = 0, move: bool = False, max_repeats: int = 10_000) -> SearchResult:
-    """Run ``strategy`` until ``budget`` ground-truth queries are spent.
+               warmup: int = 0, move: bool = False, max_repeats: int = 10_000,
+               on_query: Callable[[], object] | None = None) -> SearchResult:
+    """Run ``strategy`` until ``budget`` ground-truth queries are spent, or until it proposes
+    ``max_repeats`` already evaluated architectures in a row (``result.stopped`` says so).
 
     ``warmup``: score that many random architectures with ``scorer`` and hand them to
     ``strategy.warm_start``, best first. ``move``: the strategy prunes its proposals with
-    ``scorer`` (best of several candidates). Both need a ``scorer``.
+    ``scorer`` (best of several candidates). Both need a ``scorer``. ``on_query`` is called
+    after each paid query (progress display).
     """
     if budget < 1:
         raise InvalidArgumentError(f"budget must be >= 1, got {budget}")
@@ -82,9 +86,8 @@ def run_search(space: SearchSpace, strategy: Strategy, oracle: Callable[[Arch], 
             result.repeats += 1
             repeats_in_a_row += 1
             if repeats_in_a_row > max_repeats:
-                raise StrategyStuckError(
-                    f"{type(strategy).__name__} proposed {max_repeats} already evaluated "
-                    f"architectures in a row after {len(result.queries)} queries")
+                result.stopped = _stop_reason(space, strategy, len(seen), max_repeats)
+                break
             continue
         repeats_in_a_row = 0
         value = float(oracle(arch))
@@ -94,4 +97,24 @@ def run_search(space: SearchSpace, strategy: Strategy, oracle: Callable[[Arch], 
         result.queries.append(Query(
             len(result.queries) + 1, space.to_str(arch), value, best,
             scorer.evaluations if scorer else 0, time.perf_counter() - start))
+        if on_query is not None:
+            on_query()
     return result
+
+
+def distinct_networks(space: SearchSpace) -> int | None:
+    """The number of canonical forms of a finite space of at most ``COUNTED_CLASSES``
+    architectures (None for a larger or infinite one)."""
+    size = space.size()
+    if size is None or size > COUNTED_CLASSES:
+        return None
+    return len({space.to_str(space.canonical(arch)) for arch in space.enumerate()})
+
+
+def _stop_reason(space: SearchSpace, strategy: Strategy, distinct: int, repeats: int) -> str:
+    total = distinct_networks(space)
+    if distinct == total:
+        return f"the space ran out after {distinct} distinct networks"
+    of = f" of the space's {total}" if total else ""
+    return (f"{type(strategy).__name__} proposed only already evaluated networks ({repeats} in "
+            f"a row) after {distinct}{of} distinct networks")

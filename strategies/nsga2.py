@@ -53,10 +53,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from naslib_zero.errors import InvalidArgumentError, UnknownNameError
+from naslib_zero.core.errors import InvalidArgumentError, UnknownNameError
 from search_spaces.base import Arch, DatasetSpec, SearchSpace
-from strategies import register_strategy
 from strategies.base import Strategy
+from strategies.registry import register_strategy
 
 if TYPE_CHECKING:
     from pymoo.algorithms.moo.nsga2 import NSGA2
@@ -251,6 +251,10 @@ class NSGA2Search(Strategy):
         return self._own_cost_cache[key]
 
     # ---- Strategy interface
+
+    @property
+    def initial_queries(self) -> int:
+        return self.pop_size
 
     def warm_start(self, archs: Sequence[Arch], scores: Sequence[float]) -> None:
         """The initial population: the best ``pop_size`` distinct classes of ``archs``."""

@@ -28,7 +28,7 @@ class TableOracle:
 class TrainingOracle:
     """Trains each queried architecture and returns its validation accuracy (%).
 
-    ``estimator`` names a training estimator (:mod:`naslib_zero.estimators`): ``train`` (the
+    ``estimator`` names a training estimator (:mod:`naslib_zero.scoring.estimators`): ``train`` (the
     space's network by NAS-Bench-201's recipe) or a reduced one such as ``econas``; ``epochs``
     overrides its epochs. The model trains on 80 % of ``dataset``'s training split read from
     ``data_dir`` (a user's own folder in the official format works) and is validated on the
@@ -41,8 +41,8 @@ class TrainingOracle:
     def __init__(self, space: SearchSpace, dataset: str | None = None,
                  epochs: int | None = None, *, estimator: str = "train", cache=None,
                  seed: int = 0, data_dir=None, device: str = "cpu") -> None:
-        from naslib_zero.errors import InvalidArgumentError
-        from naslib_zero.estimators import EstimatorRun, TrainingEstimator, get_estimator
+        from naslib_zero.core.errors import InvalidArgumentError
+        from naslib_zero.scoring.estimators import EstimatorRun, TrainingEstimator, get_estimator
 
         self.space, self.cache = space, cache
         self.estimator = get_estimator(estimator, epochs)
@@ -56,7 +56,7 @@ class TrainingOracle:
         self.seconds = 0.0
 
     def __call__(self, arch: Arch) -> float:
-        from naslib_zero.estimators import estimate_architectures
+        from naslib_zero.scoring.estimators import estimate_architectures
 
         name = self.estimator.name
         result = estimate_architectures(self.space, [self.space.to_str(arch)],

@@ -43,10 +43,10 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from naslib_zero.errors import InvalidArgumentError
+from naslib_zero.core.errors import InvalidArgumentError
 from search_spaces.base import Arch, SearchSpace
-from strategies import register_strategy
 from strategies.base import Strategy
+from strategies.registry import register_strategy
 from strategies.reinforce import proxy_ranks
 from strategies.zero_cost import ProxyScorer
 
@@ -133,6 +133,10 @@ class PredictorSearch(Strategy):
         return model
 
     # --------------------------------------------------------------------------- ask / tell
+
+    @property
+    def initial_queries(self) -> int:
+        return self.initial
 
     def warm_start(self, archs: Sequence[Arch], scores: Sequence[float]) -> None:
         if len(archs) == 0:

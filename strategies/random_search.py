@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Sequence
 
 from search_spaces.base import Arch, SearchSpace
-from strategies import register_strategy
 from strategies.base import Strategy
+from strategies.registry import register_strategy
 
 
 @register_strategy("rs")

@@ -42,10 +42,10 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.stats import rankdata
 
-from naslib_zero.errors import InvalidArgumentError
+from naslib_zero.core.errors import InvalidArgumentError
 from search_spaces.base import Arch, SearchSpace
-from strategies import register_strategy
 from strategies.base import Strategy
+from strategies.registry import register_strategy
 
 MAX_REDRAWS = 10_000
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from naslib_zero.analysis.ensembles import DEFAULT_VOTE, rank_average, vote
+from naslib_zero.analysis.evaluation import read_scores
+from naslib_zero.core.errors import InvalidArchitectureError, InvalidArgumentError
 from naslib_zero.data import Batch
-from naslib_zero.ensembles import DEFAULT_VOTE, rank_average, vote
-from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
-from naslib_zero.estimators import split_names
-from naslib_zero.evaluation import read_scores
-from naslib_zero.executors import Executor
 from naslib_zero.scoring import ScoreCache, score_architectures
+from naslib_zero.scoring.estimators import split_names
+from naslib_zero.scoring.executors import Executor
 from search_spaces.base import Arch, SearchSpace
 
 

@@ -70,7 +70,8 @@ def test_score_from_file_with_synthetic_data(tmp_path, capsys):
                  "--proxies", "synflow,params", "--batch-size", "4", "--out", str(out),
                  "--cache", str(tmp_path / "c.sqlite")]) == 0
     rows = list(csv.DictReader(out.open()))
-    assert [r["params"] for r in rows] == ["1531546.0", "73306.0"]
+    # the all-none cell's output ignores the input: worst for every proxy, params included
+    assert [r["params"] for r in rows] == ["1531546.0", "-inf"]
     assert rows[1]["synflow"] == "-inf"
     assert "unscorable" in capsys.readouterr().out
 

@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError, UnknownNameError
+from naslib_zero.core.errors import InvalidArchitectureError, InvalidArgumentError, UnknownNameError
 from naslib_zero.tables import load_ground_truth, recorded_params, resolve_table
 from search_spaces import get_space
 from search_spaces.darts_genotype import Genotype
@@ -236,11 +236,12 @@ def test_auxiliary_head_and_drop_path() -> None:
     torch.manual_seed(0)
     model = get_space("nb301", channels=8).to_model(arch).train()
     x = torch.randn(4, 3, 32, 32)
-    assert model(x).shape == (4, 10) and model.aux_logits.shape == (4, 10)
+    logits, aux = model.forward_with_aux(x)
+    assert logits.shape == (4, 10) and aux.shape == (4, 10)
     assert model.drop_path_prob == 0.0  # a training loop raises it from 0 (DARTS, NB301)
     model.eval()
     first = model(x)
-    assert model.aux_logits is None
+    assert model.forward_with_aux(x)[1] is None
     torch.testing.assert_close(model(x), first)
     model.train()
     model.drop_path_prob = 0.5
@@ -310,8 +311,8 @@ def test_bad_options_get_clear_errors() -> None:
 
 
 def test_cli_scores_an_nb301_archs_file(data_dir: Path, tmp_path: Path) -> None:
+    from naslib_zero.analysis.evaluation import read_scores
     from naslib_zero.cli import main
-    from naslib_zero.evaluation import read_scores
 
     lines = [r["genotype"] for r in rows(data_dir, NB301_FILE)[:3]]
     (tmp_path / "archs.txt").write_text("\n".join(lines) + "\n")

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from naslib_zero import data
-from naslib_zero.errors import CorruptDataError, DataNotFoundError, UnknownNameError
+from naslib_zero.core.errors import CorruptDataError, DataNotFoundError, UnknownNameError
 
 CIFAR10_MEAN = np.array([0.4914, 0.4822, 0.4465], np.float32).reshape(1, 3, 1, 1)
 CIFAR10_STD = np.array([0.2023, 0.1994, 0.2010], np.float32).reshape(1, 3, 1, 1)

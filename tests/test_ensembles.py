@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from naslib_zero.ensembles import rank_average, vote
+from naslib_zero.analysis.ensembles import rank_average, vote
 
 
 def test_vote_counts_majority_pairwise_wins():

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from naslib_zero.errors import InvalidArgumentError, WorkerDiedError
-from naslib_zero.executors import get_executor, threads_per_worker
-from naslib_zero.paths import score_cache_path
+from naslib_zero.core.errors import InvalidArgumentError, WorkerDiedError
+from naslib_zero.core.paths import score_cache_path
 from naslib_zero.proxies import compute, list_proxies
 from naslib_zero.scoring import (
     BatchSettings,
@@ -26,6 +25,7 @@ from naslib_zero.scoring import (
     load_batches,
     score_architectures,
 )
+from naslib_zero.scoring.executors import get_executor, threads_per_worker
 from search_spaces import get_space
 from search_spaces.base import SpaceRef
 
@@ -210,7 +210,7 @@ def test_a_run_killed_with_sigkill_resumes_without_recomputing(tmp_path):
 def test_all_selects_every_architecture_of_a_finite_space_in_order():
     from argparse import Namespace
 
-    from naslib_zero.cli import chosen_archs
+    from naslib_zero.cli.score import chosen_archs
     from tests.tiny_space import TinySpace
 
     every = Namespace(sample=None, archs=None, all=True)
@@ -227,7 +227,7 @@ def test_all_selects_every_architecture_of_a_finite_space_in_order():
 def test_shards_split_all_into_consecutive_blocks_in_order():
     from argparse import Namespace
 
-    from naslib_zero.cli import chosen_archs
+    from naslib_zero.cli.score import chosen_archs
     from tests.tiny_space import TinySpace
 
     every = list(TinySpace().enumerate())
@@ -250,9 +250,9 @@ def test_a_malformed_shard_is_refused(text, capsys):
 
 def test_shard_files_evaluate_as_one_and_concatenate_to_the_whole_run(data_dir, tmp_path,
                                                                       capsys):
+    from naslib_zero.analysis.evaluation import read_score_files
     from naslib_zero.cli import main
-    from naslib_zero.errors import CorruptDataError
-    from naslib_zero.evaluation import read_score_files
+    from naslib_zero.core.errors import CorruptDataError
 
     common = ["--data-dir", str(data_dir), "-q", "score", "--space", "nb201", "--dataset",
               "synthetic", "--batch-size", "8", "--proxies", "params,synflow",
@@ -285,8 +285,8 @@ def test_shard_files_evaluate_as_one_and_concatenate_to_the_whole_run(data_dir, 
 
 
 def test_score_with_a_process_pool_from_the_command_line(tmp_path):
+    from naslib_zero.analysis.evaluation import read_scores
     from naslib_zero.cli import main
-    from naslib_zero.evaluation import read_scores
 
     common = ["-q", "score", "--sample", "6", "--dataset", "synthetic", "--batch-size", "8",
               "--proxies", "synflow,nwot"]

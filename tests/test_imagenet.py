@@ -10,14 +10,13 @@ import pytest
 import torch
 from PIL import Image
 
-from naslib_zero import imagenet
-from naslib_zero.data import get_batch
-from naslib_zero.errors import (
+from naslib_zero.core.errors import (
     CorruptDataError,
     DataNotFoundError,
     InvalidArgumentError,
     UnknownNameError,
 )
+from naslib_zero.data import get_batch, imagenet
 
 
 def test_sample_batches_carry_the_class_index_of_labels_csv(data_dir: Path) -> None:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from naslib_zero import metrics as m
+from naslib_zero.analysis import metrics as m
 
 
 @pytest.fixture

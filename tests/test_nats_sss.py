@@ -10,8 +10,8 @@ import pytest
 import torch
 import torch.nn as nn
 
+from naslib_zero.core.errors import InvalidArchitectureError, UnknownNameError
 from naslib_zero.data import get_batch
-from naslib_zero.errors import InvalidArchitectureError, UnknownNameError
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 from search_spaces.nats_sss import CHANNELS, SIZE

@@ -12,7 +12,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
+from naslib_zero.core.errors import InvalidArchitectureError, InvalidArgumentError
 from search_spaces.nb101_model import NB101Network, compute_vertex_channels, count_parameters
 
 IN, OUT = "input", "output"

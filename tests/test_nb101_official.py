@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from naslib_zero.errors import CorruptDataError, DataNotFoundError, UnknownNameError
-from naslib_zero.nb101_official import (
+from naslib_zero.core.errors import CorruptDataError, DataNotFoundError, UnknownNameError
+from naslib_zero.tables.nb101_official import (
     OFFICIAL_URL,
     NB101Record,
     RunMetrics,
@@ -299,7 +299,7 @@ def test_inconsistent_repeats(tmp_path: Path) -> None:
 
 def test_backends_not_imported_at_module_import() -> None:
     code = (
-        "import sys, naslib_zero.nb101_official; "
+        "import sys, naslib_zero.tables.nb101_official; "
         "bad = [m for m in ('google.protobuf', 'google_crc32c') if m in sys.modules]; "
         "sys.exit(str(bad) if bad else 0)"
     )

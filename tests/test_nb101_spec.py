@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from naslib_zero.errors import CorruptDataError, InvalidArchitectureError
+from naslib_zero.core.errors import CorruptDataError, InvalidArchitectureError
 from search_spaces import nb101_spec as S
 
 C3, C1, MP = S.CONV3X3, S.CONV1X1, S.MAXPOOL3X3

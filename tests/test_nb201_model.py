@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArchitectureError, UnknownNameError
+from naslib_zero.core.errors import InvalidArchitectureError, UnknownNameError
 from search_spaces import get_space
 from search_spaces.base import DatasetSpec
 from search_spaces.nb201_model import InferCell

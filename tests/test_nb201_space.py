@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from naslib_zero.errors import InvalidArchitectureError
+from naslib_zero.core.errors import InvalidArchitectureError
 from search_spaces import get_space
 from search_spaces.nb201 import EDGES, OPS, NB201Space
 

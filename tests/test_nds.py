@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from naslib_zero.cli import main
-from naslib_zero.errors import CorruptDataError, DataNotFoundError, InvalidArchitectureError
+from naslib_zero.core.errors import CorruptDataError, DataNotFoundError, InvalidArchitectureError
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 from search_spaces.nds import AnyNetArch, load_records

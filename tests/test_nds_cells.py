@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_zero.errors import CorruptDataError, InvalidArchitectureError
+from naslib_zero.core.errors import CorruptDataError, InvalidArchitectureError
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 from search_spaces.darts_genotype import Genotype

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from naslib_zero.errors import InvalidArgumentError, UnknownNameError
+from naslib_zero.core.errors import InvalidArgumentError, UnknownNameError
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 from strategies.loop import run_search

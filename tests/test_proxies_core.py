@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from naslib_zero.proxies import ShapeError, compute
+from naslib_zero.proxies import ProxyWarning, ShapeError, compute, get_proxy, list_proxies
 
 D, H, C, B = 12, 7, 5, 9
 
@@ -127,14 +127,27 @@ def test_params_flops_relu_by_hand():
     assert out["relu"] == 2
 
 
-def test_zero_output_network_gets_documented_worst_values():
-    net = nn.Sequential(nn.Flatten(), nn.Linear(D, C, bias=False))
+def constant_output_network() -> nn.Module:
+    """Logits equal to the bias whatever the input (zero weights)."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(D, C))
     nn.init.zeros_(net[1].weight)
+    return net
+
+
+def test_output_that_ignores_the_input_gets_every_proxys_worst_value():
     x = torch.randn(B, 3, 2, 2)
-    out = compute(net, x, torch.zeros(B, dtype=torch.long),
-                  ["synflow", "jacob_cov", "snip", "grad_norm"])
-    assert out["synflow"] == -math.inf and out["jacob_cov"] == -math.inf
-    assert out["snip"] == 0.0 and math.isfinite(out["grad_norm"])
+    with pytest.warns(ProxyWarning, match="does not depend on its input"):
+        out = compute(constant_output_network(), x, torch.zeros(B, dtype=torch.long), "all")
+    assert out == {name: get_proxy(name).worst for name in list_proxies()}
+
+
+def test_a_batch_of_identical_inputs_cannot_tell_so_every_proxy_is_computed():
+    x = torch.randn(1, 3, 2, 2).repeat(B, 1, 1, 1)
+    out = compute(constant_output_network(), x, torch.zeros(B, dtype=torch.long),
+                  ["synflow", "jacob_cov", "snip", "params"])
+    assert out["synflow"] == -math.inf and out["jacob_cov"] == -math.inf  # their own rules
+    assert out["snip"] == 0.0 and out["params"] == D * C + C
 
 
 def test_bad_shapes_raise_clear_errors():

@@ -14,6 +14,7 @@ from naslib_zero.proxies import sweet as sw
 from naslib_zero.proxies.jacobian import epe_nas_score
 from naslib_zero.proxies.zen import MIXUP_GAMMA, NoGlobalPoolError
 from naslib_zero.proxies.zico import zico_score
+from naslib_zero.scoring.calibration import calibrate_sweet_interval
 
 B, C = 8, 3
 
@@ -248,10 +249,10 @@ def test_sweet_calibration_finds_the_interval_built_in():
         [[g] for g in ce_grads(Probe(arch_a, 4), x, y)[1:]], sw.DEFAULT_EDGES)
     col = sw.DEFAULT_EDGES.index(1e-4)
     assert fractions[:, col].tolist() == pytest.approx([0.2, 0.3, 0.4, 0.5])
-    assert sw.calibrate_sweet_interval(space, [arch_a, arch_b], (x, y), num_classes=4) \
+    assert calibrate_sweet_interval(space, [arch_a, arch_b], (x, y), num_classes=4) \
         == (1e-4, 5e-4)
     # with the largest-mass bin as the only candidate, that bin is chosen
-    assert sw.calibrate_sweet_interval(space, [arch_b], (x, y), num_classes=4, top=1) \
+    assert calibrate_sweet_interval(space, [arch_b], (x, y), num_classes=4, top=1) \
         == (1e-3, 5e-3)
     # generic models: one depth position per Conv/Linear layer
     assert len(sw.cell_groups(tiny())) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from naslib_zero.errors import InvalidArchitectureError, InvalidArgumentError
+from naslib_zero.core.errors import InvalidArchitectureError, InvalidArgumentError
 from naslib_zero.tables import GroundTruth
 from search_spaces import get_space
 from search_spaces.restricted import RestrictedSpace

@@ -15,13 +15,13 @@ import pytest
 import torch
 from tiny_space import TinySpace  # tests/ is on sys.path (rootdir-less)
 
-from naslib_zero.data import DATASETS, Batch, get_batch
-from naslib_zero.errors import (
+from naslib_zero.core.errors import (
     DataNotFoundError,
     InvalidArchitectureError,
     NotIndexableError,
     UnknownNameError,
 )
+from naslib_zero.data import DATASETS, Batch, get_batch
 from naslib_zero.tables import list_tables, recorded_params
 from search_spaces import get_space, list_spaces
 from search_spaces.base import DatasetSpec, SearchSpace

@@ -12,13 +12,20 @@ import pytest
 from sklearn.ensemble import ExtraTreesRegressor
 from tiny_space import BEST, TinySpace, tiny_oracle  # tests/ is on sys.path (rootdir-less)
 
-from naslib_zero.errors import InvalidArgumentError, UnknownNameError
-from naslib_zero.evaluation import write_scores
+from naslib_zero.analysis.evaluation import write_scores
+from naslib_zero.core.errors import InvalidArgumentError, UnknownNameError
 from naslib_zero.tables import load_ground_truth
 from search_spaces import get_space
 from search_spaces.restricted import RestrictedSpace
 from strategies import get_strategy, list_strategies
 from strategies.evolution import AgingEvolution
+from strategies.experiment import (
+    SearchConfig,
+    best_curves,
+    run_seeds,
+    summarize,
+    write_trajectories,
+)
 from strategies.loop import SearchResult, run_search
 from strategies.oracle import TableOracle
 from strategies.predictor import PredictorSearch
@@ -363,3 +370,85 @@ def test_predictor_accepts_any_estimator(tiny_setup):
     p = PredictorSearch(space, seed=0, estimator=Ridge(alpha=1.0), initial=5)
     result = run_search(space, p, oracle, budget=15)
     assert len(result.queries) == 15 and p.fits > 0
+
+
+# ------------------------------------------------------- the loop's end, summaries, settings
+
+
+def tiny_classes() -> set[str]:
+    return {TINY.to_str(TINY.canonical(a)) for a in TINY.enumerate()}
+
+
+def test_a_search_past_the_space_stops_when_it_runs_out(tiny_setup):
+    space, oracle, _ = tiny_setup
+    result = run_search(space, RandomSearch(space, seed=0), oracle, budget=200)
+    assert len(result.queries) == len(tiny_classes()) == 160
+    assert {TINY.to_str(TINY.canonical(TINY.from_str(q.arch))) for q in result.queries} \
+        == tiny_classes()
+    assert result.stopped == "the space ran out after 160 distinct networks"
+
+
+def test_a_stuck_strategy_stops_without_claiming_the_space_ran_out(tiny_setup):
+    space, oracle, _ = tiny_setup
+
+    class Stubborn(RandomSearch):
+        def propose(self):
+            return BEST
+
+    result = run_search(space, Stubborn(space), oracle, budget=5, max_repeats=3)
+    assert [q.arch for q in result.queries] == [TINY.to_str(BEST)]
+    assert result.stopped == ("Stubborn proposed only already evaluated networks (3 in a row) "
+                              "after 1 of the space's 160 distinct networks")
+    assert run_search(space, RandomSearch(space), oracle, budget=5).stopped is None
+
+
+@pytest.mark.parametrize("budget, checkpoints", [
+    (20, [10, 20]), (60, [10, 50, 60]), (100, [10, 50, 100]), (150, [10, 50, 100, 150])])
+def test_summary_reports_the_checkpoints_within_the_budget_and_the_budget(
+        tiny_setup, budget, checkpoints):
+    space, oracle, _ = tiny_setup
+    results = run_seeds(space, SearchConfig("rs", budget), [0, 1], oracle, show_progress=False)
+    summary = summarize(results)
+    assert [k for k in summary if k.startswith("best@")] == [f"best@{k}" for k in checkpoints]
+    best = sorted(r.best.value for r in results)
+    assert summary[f"best@{budget}"]["q25"] >= best[0]  # the last checkpoint is the budget's
+    assert summary[f"best@{budget}"]["median"] == pytest.approx(np.mean(best))
+    assert "stopped_early" not in summary
+
+
+def test_a_seed_that_stopped_early_keeps_its_best_in_the_curves(tiny_setup):
+    space, oracle, _ = tiny_setup
+    full = run_search(space, RandomSearch(space, seed=0), oracle, budget=200)
+    short = run_search(space, RandomSearch(space, seed=1), oracle, budget=200, seed=1,
+                       max_repeats=0)
+    assert len(short.queries) < len(full.queries) == 160  # max_repeats=0: the first repeat
+    curves = best_curves([full, short])
+    assert curves.shape == (2, 160)
+    assert (curves[1, len(short.queries):] == short.queries[-1].best_so_far).all()
+    stopped = summarize([full, short])["stopped_early"]
+    assert [(s["seed"], s["queries"]) for s in stopped] == [(0, 160), (1, len(short.queries))]
+
+
+def test_initial_queries_are_the_strategies_random_start():
+    assert get_strategy("re", TINY, population=12, tournament=3).initial_queries == 12
+    assert get_strategy("nsga2", TINY, pop_size=7).initial_queries == 7
+    assert get_strategy("predictor", TINY, initial=4).initial_queries == 4
+    assert get_strategy("rs", TINY).initial_queries == get_strategy("rl", TINY).initial_queries \
+        == 0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"budget": 0}, "budget must be >= 1, got 0"),
+    ({"warmup": -1}, "warmup must be >= 0, got -1")])
+def test_search_config_rejects_bad_values(kwargs, match):
+    with pytest.raises(InvalidArgumentError, match=match):
+        SearchConfig("re", **kwargs)
+
+
+def test_zero_shot_trajectories_name_their_value_column(tiny_setup, tmp_path):
+    space, oracle, _ = tiny_setup
+    results = run_seeds(space, SearchConfig("rs", 3), [0], oracle, show_progress=False)
+    write_trajectories(tmp_path / "t.csv", results, value_name="proxy_value")
+    header, *rows = (tmp_path / "t.csv").read_text().splitlines()
+    assert header == "seed,query,arch,proxy_value,best_so_far,proxy_evals,seconds"
+    assert [float(r.split(",")[3]) for r in rows] == [q.value for q in results[0].queries]

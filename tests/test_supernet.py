@@ -16,8 +16,8 @@ import pytest
 import torch
 from scipy.stats import chisquare
 
-from naslib_zero.errors import CorruptDataError, InvalidArchitectureError, InvalidArgumentError
-from naslib_zero.supernet import (
+from naslib_zero.core.errors import CorruptDataError, InvalidArchitectureError, InvalidArgumentError
+from naslib_zero.scoring.supernet import (
     ArchSampler,
     NB201Supernet,
     average_weights,
@@ -28,7 +28,7 @@ from naslib_zero.supernet import (
     temporal_ensemble,
     train_supernet,
 )
-from naslib_zero.training import Recipe, TrainingData
+from naslib_zero.scoring.training import Recipe, TrainingData
 from search_spaces import get_space
 from search_spaces.nb201 import OPS
 from search_spaces.nb201_model import NB201Network

@@ -12,14 +12,14 @@ import pytest
 import torch
 from nas_201_api import ArchResults, NASBench201API, ResultsCount
 
-from naslib_zero import nb201_official
-from naslib_zero.errors import (
+import search_spaces  # noqa: F401  (the space modules declare their tables)
+from naslib_zero.core.errors import (
     CorruptDataError,
     DataNotFoundError,
     InvalidArchitectureError,
     UnknownNameError,
 )
-from naslib_zero.tables import GroundTruth, list_tables, load_ground_truth
+from naslib_zero.tables import GroundTruth, list_tables, load_ground_truth, nb201_official
 
 N201 = 15_625
 TEST_CSV = Path("nb201") / "nb201_test_accuracy.csv"
@@ -363,3 +363,8 @@ def test_official_api_rejects_inconsistent_content(tmp_path: Path) -> None:
     torch.save(benchmark, path)
     with pytest.raises(CorruptDataError, match="API rejects"):
         load_ground_truth("nb201", "cifar10", data_dir=tmp_path, source=path)
+
+
+def test_a_space_without_declared_tables_says_how_to_declare_them() -> None:
+    with pytest.raises(UnknownNameError, match="import search_spaces"):
+        load_ground_truth("no_such_space", "cifar10")

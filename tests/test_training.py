@@ -8,16 +8,16 @@ import pytest
 import torch
 
 from naslib_zero.cli import main
-from naslib_zero.errors import InvalidArgumentError, UnknownNameError
-from naslib_zero.estimators import (
+from naslib_zero.core.errors import InvalidArgumentError, UnknownNameError
+from naslib_zero.scoring import ScoreCache, build_model
+from naslib_zero.scoring.estimators import (
     EstimatorRun,
     estimate_architectures,
     get_estimator,
     split_names,
 )
-from naslib_zero.executors import ProcessExecutor
-from naslib_zero.scoring import ScoreCache, build_model
-from naslib_zero.training import (
+from naslib_zero.scoring.executors import ProcessExecutor
+from naslib_zero.scoring.training import (
     Recipe,
     TrainingData,
     load_training_data,

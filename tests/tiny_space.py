@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 import torch.nn as nn
 
-from naslib_zero.errors import InvalidArchitectureError
+from naslib_zero.core.errors import InvalidArchitectureError
 from search_spaces.base import DatasetSpec, SearchSpace
 
 DECISIONS = 4

@@ -13,6 +13,14 @@ import torch
 import torch.nn as nn
 
 from naslib_zero.engine import ProxyWarning, ShapeError, register_pass, run_proxies
+from naslib_zero.engine.registry import (
+    ProxySpec,
+    get_proxy,
+    list_proxies,
+    proxy,
+    resolve,
+    unregister,
+)
 from naslib_zero.proxies import (  # noqa: F401 (register)
     gradient,
     jacobian,
@@ -22,14 +30,6 @@ from naslib_zero.proxies import (  # noqa: F401 (register)
     synflow,
     zen,
     zico,
-)
-from naslib_zero.proxies.registry import (
-    ProxySpec,
-    get_proxy,
-    list_proxies,
-    proxy,
-    resolve,
-    unregister,
 )
 
 
@@ -44,12 +44,13 @@ def compute(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
     second minibatch; without it ZiCo uses the two halves of ``inputs``. ``device``
     (``"cpu"``, ``"cuda"``, ``"cuda:1"``): move the model, in place, and the batches there
     first; None: compute where they already are (one device). A proxy that cannot
-    score the network (for example a cell whose output ignores the input) returns its
-    documented worst value (``-inf`` when higher is better) and a :class:`ProxyWarning`.
+    score the network returns its documented worst value (``-inf`` when higher is better)
+    and a :class:`ProxyWarning`; a network whose output does not depend on its input (the
+    same logits for every sample of the batch) gets the worst value of every proxy.
     """
     specs = [get_proxy(name) for name in resolve(proxies)]
     return run_proxies(model, inputs, targets, specs, seed, second_batch=second_batch,
-                       device=device)
+                       device=device).values
 
 
 __all__ = ["ProxySpec", "ProxyWarning", "ShapeError", "compute", "get_proxy", "list_proxies",

@@ -7,7 +7,7 @@ used) and sum over the weights of Conv2d and Linear layers only; higher is bette
 from __future__ import annotations
 
 from naslib_zero.engine import Context
-from naslib_zero.proxies.registry import proxy
+from naslib_zero.engine.registry import proxy
 
 FORESIGHT = "Abdelfattah et al., Zero-Cost Proxies for Lightweight NAS, ICLR 2021"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from naslib_zero.engine import Context
-from naslib_zero.proxies.registry import proxy
+from naslib_zero.engine.registry import proxy
 
 
 def _correlation(rows: np.ndarray) -> np.ndarray | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from naslib_zero.engine import Context
-from naslib_zero.proxies.registry import proxy
+from naslib_zero.engine.registry import proxy
 
 
 @proxy("nwot", needs=["activations"],

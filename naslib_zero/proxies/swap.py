@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 
 from naslib_zero.engine import Context
-from naslib_zero.proxies.registry import proxy
+from naslib_zero.engine.registry import proxy
 
 _BITS = 62
 

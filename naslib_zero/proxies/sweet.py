@@ -6,7 +6,8 @@ their released ``cal_interval_param``).
 The interval is module state: :func:`sweet_interval` reads it, :func:`set_sweet_interval`
 replaces it (the default, :data:`DEFAULT_INTERVAL`, is the paper's NAS-Bench-201 interval). The
 interval is part of the proxy's ``settings``, so cached scores are never reused across
-intervals. :func:`calibrate_sweet_interval` finds an interval for any space and batch.
+intervals. :func:`naslib_zero.scoring.calibration.calibrate_sweet_interval` finds an
+interval for any space and batch.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from naslib_zero.engine import WEIGHTED, Context, ce_weight_grads
-from naslib_zero.proxies.registry import proxy
+from naslib_zero.engine import WEIGHTED, Context
+from naslib_zero.engine.registry import proxy
 
 DEFAULT_INTERVAL = (1e-4, 5e-4)
 # Candidate bin edges of the authors' interval search: 0, then 5e-10, 1e-9, 5e-9, ..., 1, 5.
@@ -114,41 +115,3 @@ def choose_interval(fractions: Sequence[np.ndarray], edges: Sequence[float],
     candidates = np.argsort(-mass_m, kind="stable")[:top]
     best = max(candidates, key=lambda i: (growth_m[i], mass_m[i]))
     return float(edges[best]), float(edges[best + 1])
-
-
-def calibrate_sweet_interval(space, archs: Sequence, batch, bins: Sequence[float] = DEFAULT_EDGES,
-                             seed: int = 0, *, top: int = 3, num_classes: int | None = None,
-                             groups: Groups = cell_groups) -> tuple[float, float]:
-    """Training-free sweet-interval search over a calibration set of architectures.
-
-    Each architecture is built with ``space.to_model`` (weights from ``seed``, global RNG
-    untouched), one mean cross-entropy backward on ``batch`` (a :class:`~naslib_zero.data.Batch`
-    or an ``(inputs, targets)`` pair; train-mode BN) gives |dL/dW|, the weights are grouped by
-    depth position with ``groups`` (:func:`cell_groups`), and :func:`choose_interval` picks the
-    bin of ``bins`` (edges; default the authors' 0, 5e-10, 1e-9, ..., 1, 5) whose in-bin fraction
-    grows most consistently with depth. Returns ``(lo, hi)``; pass it to
-    :func:`set_sweet_interval` to use it.
-    """
-    from naslib_zero.scoring import build_model  # scoring imports the engine: import lazily
-    from search_spaces.base import DatasetSpec
-
-    if hasattr(batch, "inputs"):
-        inputs, targets = batch.inputs, batch.targets
-        num_classes = num_classes or getattr(batch, "num_classes", None)
-    else:
-        inputs, targets = batch
-    targets = targets.long()
-    num_classes = num_classes or int(targets.max()) + 1
-    if len(bins) < 2 or any(a >= b for a, b in zip(bins, bins[1:])):
-        raise ValueError("bins must be at least two increasing edges")
-    fractions = []
-    for arch in archs:
-        model = build_model(space, arch, DatasetSpec("calibration", tuple(inputs.shape[1:]),
-                                                       num_classes), seed)
-        grouped = groups(model)
-        flat = [m for group in grouped for m in group]
-        grads = iter(ce_weight_grads(model.train(), inputs, targets, flat))
-        fractions.append(bin_fractions([[next(grads) for _ in g] for g in grouped], bins))
-    if not fractions:
-        raise ValueError("calibrate_sweet_interval needs at least one architecture")
-    return choose_interval(fractions, bins, top)

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import math
 
 import torch
 import torch.nn as nn
 
-from naslib_zero.device import float64_dtype
-from naslib_zero.engine import WEIGHTED, Context, register_pass
-from naslib_zero.proxies.registry import proxy
+from naslib_zero.core.device import float64_dtype
+from naslib_zero.engine import WEIGHTED, Context, model_copy, register_pass
+from naslib_zero.engine.registry import proxy
 
 
 def _without_batchnorm(model: nn.Module) -> nn.Module:
     """A deep copy of ``model`` with every BatchNorm layer replaced by the identity."""
-    clone = copy.deepcopy(model)
+    clone = model_copy(model)
     for parent in list(clone.modules()):
         for name, child in parent.named_children():
             if isinstance(child, nn.modules.batchnorm._BatchNorm):

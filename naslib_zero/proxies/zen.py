@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import copy
 import math
 
 import torch
 import torch.nn as nn
 
-from naslib_zero.engine import WEIGHTED, Context, register_pass
-from naslib_zero.errors import NaslibZeroError
-from naslib_zero.proxies.registry import proxy
+from naslib_zero.core.errors import NaslibZeroError
+from naslib_zero.engine import WEIGHTED, Context, model_copy, register_pass
+from naslib_zero.engine.registry import proxy
 
 MIXUP_GAMMA = 1e-2  # the reference's default ``--mixup_gamma``
 
@@ -31,7 +30,7 @@ class _Reached(Exception):
 def _gaussian_copy(model: nn.Module, generator: torch.Generator) -> nn.Module:
     """A deep copy with Conv2d/Linear weights ~ N(0, 1) (drawn in module order), their biases 0,
     BatchNorm/GroupNorm weight 1 and bias 0, and BatchNorm running statistics reset."""
-    net = copy.deepcopy(model)
+    net = model_copy(model)
     with torch.no_grad():
         for m in net.modules():
             if isinstance(m, WEIGHTED):

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from naslib_zero.engine import Context, ce_weight_grads, check_batch, register_pass
-from naslib_zero.proxies.registry import proxy
+from naslib_zero.engine.registry import proxy
 
 GradBatch = Sequence[torch.Tensor | np.ndarray]
 

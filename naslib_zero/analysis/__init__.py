@@ -1,0 +1,1 @@
+"""Ranking metrics, set-level ensembles, and the evaluation of score files against ground truth."""

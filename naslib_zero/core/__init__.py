@@ -1,0 +1,2 @@
+"""The bottom layer: errors, paths, progress bars, devices and plug-in loading. Imports nothing of
+the project."""
